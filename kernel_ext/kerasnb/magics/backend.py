@@ -1,0 +1,58 @@
+"""`%keras_backend`: show or choose the Keras backend."""
+
+from __future__ import annotations
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from kerasnb import backend
+from kerasnb.errors import not_an_extension
+from kerasnb.magics import usage_errors
+from kerasnb.views.backend import render_info
+
+load_ipython_extension = not_an_extension(__name__)
+
+
+@magics_class
+class BackendMagics(Magics):
+    @magic_arguments()
+    @argument(
+        "name",
+        nargs="?",
+        help="jax, torch or tensorflow (aliases: tf, pytorch). Omit to show the backend, "
+        "the installed backends with their versions and devices, and Keras' settings.",
+    )
+    @argument(
+        "--no-devices",
+        action="store_true",
+        help="do not list devices (skips asking backends that are not imported yet)",
+    )
+    @line_magic
+    def keras_backend(self, line: str) -> None:
+        """Show or choose the Keras backend.
+
+        Examples::
+
+            %keras_backend            # what am I running on?
+            %keras_backend jax        # use JAX (switches in place if Keras is imported)
+            %keras_backend tf         # aliases: tf, pytorch
+        """
+        with usage_errors():
+            args = parse_argstring(self.keras_backend, line)
+            if args.name is None:
+                self._show_info(probe_devices=not args.no_devices)
+                return
+            display(backend.set_backend(args.name, namespace=self.shell.user_ns))
+
+    def _show_info(self, probe_devices: bool) -> None:
+        """Show what is known at once; fill in devices in place when asked."""
+        quick = backend.backend_info(probe_devices=False)
+        if not probe_devices:
+            display(quick)
+            return
+        handle = display(render_info(quick, pending=True), raw=True, display_id=True)
+        handle.update(backend.backend_info(probe_devices=True))
+
+
+MAGICS = BackendMagics

@@ -1,0 +1,23 @@
+"""Shared fixtures. Tests under tests/browser have their own conftest."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from kernel_session import KernelSession  # noqa: E402
+
+BACKENDS = ("jax", "torch", "tensorflow")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_kernel(request: pytest.FixtureRequest) -> Iterator[KernelSession]:
+    """One real kernel per backend, shared by the tests of a module."""
+    with KernelSession(env={"KERAS_BACKEND": request.param}) as kernel:
+        kernel.backend = request.param  # type: ignore[attr-defined]
+        yield kernel

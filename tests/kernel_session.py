@@ -1,0 +1,100 @@
+"""A real ipykernel process for tests, driven through jupyter_client.
+
+Tests send code and read back what a notebook would show: streams, rich
+outputs (with their mime bundles and display ids), results and errors.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+from dataclasses import dataclass, field
+from typing import Any
+
+from jupyter_client.manager import KernelManager
+
+QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+
+
+@dataclass
+class Reply:
+    """Everything one execute request produced."""
+
+    status: str
+    stdout: str = ""
+    stderr: str = ""
+    outputs: list[dict[str, Any]] = field(default_factory=list)  # display/execute_result bundles
+    updates: list[dict[str, Any]] = field(default_factory=list)  # update_display_data bundles
+    error: dict[str, Any] | None = None
+
+    @property
+    def texts(self) -> list[str]:
+        return [o["data"].get("text/plain", "") for o in self.outputs]
+
+    @property
+    def htmls(self) -> list[str]:
+        return [o["data"].get("text/html", "") for o in self.outputs + self.updates]
+
+    @property
+    def error_line(self) -> str:
+        """What a notebook shows for an error: 'Name: value'."""
+        return f"{self.error['ename']}: {self.error['evalue']}" if self.error else ""
+
+
+class KernelSession:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.manager = KernelManager(kernel_name="python3")
+        self.manager.start_kernel(env={**os.environ, **QUIET_ENV, **(env or {})})
+        self.client = self.manager.client()
+        self.client.start_channels()
+        self.client.wait_for_ready(timeout=120)
+
+    def run(self, code: str, timeout: float = 300) -> Reply:
+        msg_id = self.client.execute(code, allow_stdin=False)
+        reply = Reply(status="ok")
+        while True:
+            try:
+                msg = self.client.get_iopub_msg(timeout=timeout)
+            except queue.Empty:
+                raise TimeoutError(f"no kernel output within {timeout} s for {code!r}") from None
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                if content["name"] == "stdout":
+                    reply.stdout += content["text"]
+                else:
+                    reply.stderr += content["text"]
+            elif kind in ("display_data", "execute_result"):
+                reply.outputs.append(content)
+            elif kind == "update_display_data":
+                reply.updates.append(content)
+            elif kind == "error":
+                reply.error = content
+                reply.status = "error"
+            elif kind == "status" and content["execution_state"] == "idle":
+                return reply
+
+    def ok(self, code: str, timeout: float = 300) -> Reply:
+        """Run code that must not fail; the kernel's traceback is the message."""
+        reply = self.run(code, timeout)
+        if reply.error:
+            raise AssertionError("\n".join(reply.error["traceback"]))
+        return reply
+
+    def value(self, expression: str) -> Any:
+        """Evaluate an expression in the kernel and return its repr, evaluated here."""
+        import ast
+
+        text = self.ok(f"print(repr({expression}))").stdout.strip()
+        return ast.literal_eval(text)
+
+    def shutdown(self) -> None:
+        self.client.stop_channels()
+        self.manager.shutdown_kernel(now=True)
+
+    def __enter__(self) -> KernelSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
