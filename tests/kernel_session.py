@@ -26,6 +26,7 @@ class Reply:
     outputs: list[dict[str, Any]] = field(default_factory=list)  # display/execute_result bundles
     updates: list[dict[str, Any]] = field(default_factory=list)  # update_display_data bundles
     error: dict[str, Any] | None = None
+    pager: str = ""  # what `thing?` pages (execute_reply payload)
 
     @property
     def texts(self) -> list[str]:
@@ -37,8 +38,15 @@ class Reply:
 
     @property
     def error_line(self) -> str:
-        """What a notebook shows for an error: 'Name: value'."""
-        return f"{self.error['ename']}: {self.error['evalue']}" if self.error else ""
+        """What a notebook shows for an error: 'Name: value'.
+
+        IPython shows a UsageError as one line on stderr, with no error message.
+        """
+        if self.error:
+            return f"{self.error['ename']}: {self.error['evalue']}"
+        if self.status == "error":
+            return self.stderr.strip()
+        return ""
 
 
 class KernelSession:
@@ -73,13 +81,26 @@ class KernelSession:
                 reply.error = content
                 reply.status = "error"
             elif kind == "status" and content["execution_state"] == "idle":
+                self._read_reply(reply, msg_id, timeout)
                 return reply
+
+    def _read_reply(self, reply: Reply, msg_id: str, timeout: float) -> None:
+        while True:
+            msg = self.client.get_shell_msg(timeout=timeout)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                content = msg["content"]
+                reply.status = content["status"]
+                payloads = content.get("payload", [])
+                reply.pager = "".join(p.get("data", {}).get("text/plain", "") for p in payloads)
+                return
 
     def ok(self, code: str, timeout: float = 300) -> Reply:
         """Run code that must not fail; the kernel's traceback is the message."""
         reply = self.run(code, timeout)
         if reply.error:
             raise AssertionError("\n".join(reply.error["traceback"]))
+        if reply.status != "ok":
+            raise AssertionError(reply.error_line)
         return reply
 
     def value(self, expression: str) -> Any:
