@@ -24,6 +24,7 @@ const STATUS_EXPRESSION =
 interface IKerasStatus {
   backend: string;
   kerasVersion: string;
+  kerasImported: boolean;
 }
 
 /**
@@ -60,7 +61,8 @@ function parseStatus(expression: unknown): IKerasStatus | null {
     const version = data.keras_version;
     return {
       backend: data.backend,
-      kerasVersion: typeof version === 'string' ? version : ''
+      kerasVersion: typeof version === 'string' ? version : '',
+      kerasImported: data.keras_imported === true
     };
   } catch {
     return null;
@@ -88,6 +90,7 @@ async function queryStatus(
 class BackendStatus extends Widget {
   constructor() {
     super();
+    this.addClass('jp-StatusBar-TextItem');
     this.addClass('jp-kerasnb-status');
     this.setStatus(null);
   }
@@ -97,7 +100,8 @@ class BackendStatus extends Widget {
     this.node.dataset.kerasnbBackend = backend;
     this.node.textContent = `Keras: ${backend || '–'}`;
     this.node.title = status
-      ? `Keras ${status.kerasVersion || '(not imported yet)'} on ${backend}`
+      ? `Keras ${status.kerasVersion} on ${backend}` +
+        (status.kerasImported ? '' : ' (when keras is imported)')
       : 'kerasnb not loaded in this kernel (%load_ext kerasnb)';
   }
 }
