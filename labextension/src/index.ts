@@ -144,10 +144,10 @@ class StatusTracker {
   }
 
   private _onCurrentChanged(_: unknown, panel: NotebookPanel | null): void {
-    this._panel?.sessionContext.kernelChanged.disconnect(this._refresh, this);
+    this._panel?.sessionContext.kernelChanged.disconnect(this._onKernelChanged, this);
     this._panel?.sessionContext.statusChanged.disconnect(this._onStatus, this);
     this._panel = panel;
-    panel?.sessionContext.kernelChanged.connect(this._refresh, this);
+    panel?.sessionContext.kernelChanged.connect(this._onKernelChanged, this);
     panel?.sessionContext.statusChanged.connect(this._onStatus, this);
     void this.refresh();
   }
@@ -160,7 +160,7 @@ class StatusTracker {
     }
   }
 
-  private _refresh(): void {
+  private _onKernelChanged(): void {
     void this.refresh();
   }
 
