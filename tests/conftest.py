@@ -21,3 +21,11 @@ def backend_kernel(request: pytest.FixtureRequest) -> Iterator[KernelSession]:
     with KernelSession(env={"KERAS_BACKEND": request.param}) as kernel:
         kernel.backend = request.param  # type: ignore[attr-defined]
         yield kernel
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tutorial notebooks (collected by nbval) carry the `notebook` marker."""
+    for item in items:
+        if item.path.suffix == ".ipynb":
+            item.add_marker(pytest.mark.notebook)
+            item.add_marker(pytest.mark.kernel)
