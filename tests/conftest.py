@@ -23,6 +23,7 @@ def backend_kernel(request: pytest.FixtureRequest) -> Iterator[KernelSession]:
         yield kernel
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tutorial notebooks (collected by nbval) carry the `notebook` marker."""
     for item in items:
