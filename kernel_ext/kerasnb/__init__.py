@@ -18,6 +18,9 @@ _PUBLIC = {
     "set_backend": "kerasnb.backend",
     "frontend_status": "kerasnb.backend",
     "KerasnbError": "kerasnb.errors",
+    "export_cell": "kerasnb.export",
+    "export_notebook": "kerasnb.notebook_export",
+    "new_project": "kerasnb.project",
 }
 
 __all__ = sorted(_PUBLIC)
