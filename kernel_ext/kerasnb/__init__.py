@@ -21,6 +21,8 @@ _PUBLIC = {
     "export_cell": "kerasnb.export",
     "export_notebook": "kerasnb.notebook_export",
     "new_project": "kerasnb.project",
+    "summary": "kerasnb.model_views",
+    "graph": "kerasnb.model_views",
 }
 
 __all__ = sorted(_PUBLIC)
