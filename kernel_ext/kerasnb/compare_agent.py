@@ -1,0 +1,294 @@
+"""What kerasnb runs inside each backend kernel on behalf of `kerasnb.compare`.
+
+The notebook kernel sends only calls into this module, with JSON strings and
+file paths as arguments; everything comes back as data: one JSON report per
+call (a display_data bundle of `REPORT_MIME`) and NumPy arrays in .npz files
+loaded with `allow_pickle=False`. Nothing is pickled and nothing sent back is
+code.
+
+Keras is imported only when the compared cell (or parity) needs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kerasnb import compare_push, parity_agent
+from kerasnb.errors import not_an_extension
+
+load_ipython_extension = not_an_extension(__name__)
+
+REPORT_MIME = "application/vnd.kerasnb.compare-run+json"
+_VALUE_CHARS = 2000
+_OOM_NAMES = {"MemoryError", "_ArrayMemoryError", "OutOfMemoryError", "ResourceExhaustedError"}
+_OOM_TEXT = ("out of memory", "can't allocate memory", "resource_exhausted", "failed to allocate")
+_watchdog: threading.Thread | None = None
+_fault_log: Any = None
+
+
+# -- life and death -----------------------------------------------------------
+
+
+def start(parent_pid: int, log_path: str | None = None) -> None:
+    """Die with the notebook kernel, and leave a stack trace if we crash.
+
+    ipykernel polls its parent once a second; PR_SET_PDEATHSIG (Linux) makes
+    the kernel die at once when its parent does, even by SIGKILL, and the
+    watchdog thread covers systems without it.
+    """
+    global _watchdog, _fault_log
+    if parent_pid > 0 and _watchdog is None:
+        _set_parent_death_signal()
+        if os.getppid() != parent_pid:  # the parent died before we asked
+            os._exit(1)
+        _watchdog = threading.Thread(target=_watch, args=(parent_pid,), name="kerasnb-watchdog")
+        _watchdog.daemon = True
+        _watchdog.start()
+    if log_path and _fault_log is None:
+        import faulthandler
+
+        _fault_log = open(log_path, "a")  # noqa: SIM115 - open for the process' life
+        faulthandler.enable(file=_fault_log, all_threads=False)
+
+
+def _set_parent_death_signal() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _watch(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _report(data: dict[str, Any]) -> None:
+    from IPython.display import display
+
+    display({REPORT_MIME: data}, raw=True)
+
+
+# -- state from the notebook ----------------------------------------------------
+
+
+def push(directory: str) -> None:
+    """Bind the variables the notebook pushed (see `compare_push.pack`)."""
+    shell = _shell()
+    values = compare_push.unpack(Path(directory))
+    shell.user_ns.update(values)
+    _report({"pushed": sorted(values)})
+
+
+# -- running the compared cell ------------------------------------------------
+
+
+def run(code: str, options: str) -> None:
+    """Run the compared cell as a notebook would, then report on it as JSON.
+
+    Args:
+        code: the cell's source.
+        options: JSON; "parity" holds parity's role and directory, if asked.
+    """
+    opts = json.loads(options)
+    shell = _shell()
+    before = _histories(shell.user_ns)
+    _reset_peak_memory()
+    parity = parity_agent.ParityHook(**opts["parity"]) if opts.get("parity") else None
+    started = time.perf_counter()
+    with _observe_histories() as seen, parity or contextlib.nullcontext():
+        result = shell.run_cell(code, store_history=False)
+    wall_s = time.perf_counter() - started
+    err = result.error_before_exec or result.error_in_exec
+    report: dict[str, Any] = {
+        "wall_s": wall_s,
+        "peak_mb": _peak_memory_mb(),
+        "value": None if err else _value_text(shell, result.result),
+        "error": _error(err) if err else None,
+        "curves": _curves(shell.user_ns, before, seen),
+        "keras_backend": _keras_backend(),
+        "version": _backend_version(),
+    }
+    if parity is not None:
+        report["parity"] = parity.finish(shell.user_ns)
+    _report(report)
+
+
+def parity_outputs(options: str) -> None:
+    """Second parity step: predictions and loss on shared weights, to .npz."""
+    _report(parity_agent.outputs(_shell().user_ns, **json.loads(options)))
+
+
+def _shell() -> Any:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("kerasnb's compare agent runs inside an IPython kernel")
+    return shell
+
+
+def _value_text(shell: Any, value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        text = shell.display_formatter.format(value)[0].get("text/plain")
+    except Exception:
+        text = None
+    text = text if isinstance(text, str) else repr(value)
+    return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS] + "…"
+
+
+def _error(err: BaseException) -> dict[str, Any]:
+    """The error as text, with IPython's own frames left out."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(err.__traceback__)
+        if "IPython" + os.sep + "core" not in frame.filename and __file__ != frame.filename
+    ]
+    lines = ["Traceback (most recent call last):\n", *traceback.format_list(frames)]
+    lines += traceback.format_exception_only(type(err), err)
+    name = type(err).__name__
+    text = str(err)
+    return {
+        "ename": name,
+        "evalue": text,
+        "traceback": "".join(lines) if frames else "".join(lines[-1:]),
+        "oom": name in _OOM_NAMES or any(t in text.lower() for t in _OOM_TEXT),
+        "interrupted": isinstance(err, KeyboardInterrupt),
+    }
+
+
+# -- memory -------------------------------------------------------------------
+
+
+def _reset_peak_memory() -> None:
+    """Make the kernel's peak resident memory count from now (Linux >= 4.0)."""
+    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def _peak_memory_mb() -> float | None:
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    except (ImportError, OSError):
+        return None
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+# -- training curves ----------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _observe_histories() -> Iterator[list[Any]]:
+    """Catch every fit's History while the cell runs, even of models it drops.
+
+    Works when Keras is imported before the cell; fits in a cell that first
+    imports Keras are found in the namespace instead (see `_curves`).
+    """
+    seen: list[Any] = []
+    cls = getattr(sys.modules.get("keras.src.callbacks.history"), "History", None)
+    if cls is None:
+        yield seen
+        return
+    own = "on_train_begin" in vars(cls)
+    original = cls.on_train_begin
+
+    def on_train_begin(self: Any, logs: Any = None) -> Any:
+        seen.append(self)
+        return original(self, logs)
+
+    cls.on_train_begin = on_train_begin
+    try:
+        yield seen
+    finally:
+        if own:
+            cls.on_train_begin = original
+        else:
+            del cls.on_train_begin
+
+
+def _is_history(value: Any) -> bool:
+    history_module = sys.modules.get("keras.src.callbacks.history")
+    cls = getattr(history_module, "History", None)
+    return cls is not None and isinstance(value, cls)
+
+
+def _reachable_histories(namespace: dict[str, Any]) -> list[Any]:
+    """History objects in the namespace: bound directly, on a model, or in a container."""
+    found: dict[int, Any] = {}
+    for name, value in list(namespace.items()):
+        if name.startswith("_"):
+            continue
+        items = value.values() if isinstance(value, dict) else value
+        inner = list(items) if isinstance(value, list | tuple | dict) else []
+        for item in (value, *inner[:100]):
+            for candidate in (item, getattr(item, "history", None) if _is_model(item) else None):
+                if _is_history(candidate):
+                    found.setdefault(id(candidate), candidate)
+    return list(found.values())
+
+
+def _is_model(value: Any) -> bool:
+    models = sys.modules.get("keras.src.models.model")
+    cls = getattr(models, "Model", None)
+    return cls is not None and isinstance(value, cls)
+
+
+def _histories(namespace: dict[str, Any]) -> dict[int, int]:
+    """id -> epochs seen, for the History objects that exist before the cell."""
+    return {id(h): len(getattr(h, "epoch", [])) for h in _reachable_histories(namespace)}
+
+
+def _curves(namespace: dict[str, Any], before: dict[int, int], seen: list[Any]) -> list[Any]:
+    """Per-epoch metrics of every fit the cell ran, in the order found."""
+    found = {id(h): h for h in seen}
+    for history in _reachable_histories(namespace):
+        found.setdefault(id(history), history)
+    curves = []
+    for index, history in enumerate(
+        h for h in found.values() if before.get(id(h)) != len(getattr(h, "epoch", []))
+    ):
+        for metric, values in getattr(history, "history", {}).items():
+            with contextlib.suppress(TypeError, ValueError):
+                curves.append(
+                    {"fit": index, "metric": str(metric), "values": [float(v) for v in values]}
+                )
+    return curves
+
+
+def _keras_backend() -> str | None:
+    keras = sys.modules.get("keras")
+    with contextlib.suppress(Exception):
+        return str(keras.backend.backend()) if keras is not None else None
+    return None
+
+
+def _backend_version() -> str | None:
+    import importlib.metadata
+
+    name = os.environ.get("KERAS_BACKEND", "")
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError, ValueError):
+        return importlib.metadata.version(name) if name else None
+    return None

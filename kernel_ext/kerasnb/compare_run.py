@@ -1,0 +1,157 @@
+"""Running one compare on the pool's event loop, and turning what each
+backend kernel produced into a `RunResult`.
+
+Every backend goes through the same steps on its own (start or reuse the
+kernel, replay setup cells, receive pushed variables, run the cell), all at
+once; a backend that fails at any step is reported in its own column and
+never holds the others up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kerasnb import parity
+from kerasnb.backend_kernel import AGENT, Execution, KernelStartError, signal_name
+from kerasnb.compare_results import Curve, ParityResult, RunResult
+from kerasnb.errors import not_an_extension
+from kerasnb.kernels import BackendKernels
+from kerasnb.parity_agent import REFERENCE_DONE
+
+load_ipython_extension = not_an_extension(__name__)
+
+_DEATHS = {
+    "SIGSEGV": "segmentation fault",
+    "SIGABRT": "aborted",
+    "SIGBUS": "bus error",
+    "SIGKILL": "killed, e.g. by the system's out-of-memory killer",
+    "SIGTERM": "terminated",
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One compare, validated: what runs where, and where files are exchanged."""
+
+    code: str
+    backends: tuple[str, ...]
+    timeout: float | None
+    directory: Path
+    pushed: bool
+    parity: parity.ParityJob | None
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+
+async def run_all(
+    pool: BackendKernels, job: Job, emit: Callable[[tuple[str, RunResult]], None]
+) -> tuple[dict[str, RunResult], ParityResult | None]:
+    reports: dict[str, dict[str, Any] | None] = {}
+
+    async def one(backend: str) -> RunResult:
+        try:
+            run, reports[backend] = await run_one(pool, backend, job)
+        except Exception as err:  # a kerasnb bug must not hide the other backends
+            run = RunResult(backend, "error", error=f"kerasnb failed here: {err!r}")
+        if job.parity is not None and backend == job.parity.reference:
+            (job.parity.directory / REFERENCE_DONE).touch()
+        emit((backend, run))
+        return run
+
+    runs = dict(zip(job.backends, await asyncio.gather(*map(one, job.backends)), strict=True))
+    found = None
+    if job.parity is not None and not job.cancelled.is_set():
+        found = await parity.run_phase(pool, job.parity, runs, reports, job.timeout)
+    return runs, found
+
+
+async def run_one(
+    pool: BackendKernels, backend: str, job: Job
+) -> tuple[RunResult, dict[str, Any] | None]:
+    """Start or reuse the kernel, replay setup, push, run the cell."""
+    kernel = pool.kernel(backend)
+    try:
+        await kernel.ensure_running()
+    except KernelStartError as err:
+        return RunResult(backend, "error", error=str(err)), None
+    deadline = None if job.timeout is None else time.monotonic() + job.timeout
+    for cell in pool.pending_setup(kernel):
+        done = await kernel.execute(cell[1], deadline)
+        if done.status != "ok":
+            return run_result(backend, done, job, stage="a %%keras_setup cell"), None
+        kernel.replayed.append(cell)
+    if job.pushed:
+        done = await kernel.execute(f"{AGENT}.push({str(job.directory / 'push')!r})", deadline)
+        if done.status != "ok":
+            return run_result(backend, done, job, stage="receiving pushed variables"), None
+    if job.cancelled.is_set():
+        return RunResult(backend, "interrupted", error="interrupted before it started"), None
+    options = {"parity": job.parity.run_options(backend, job.timeout) if job.parity else None}
+    done = await kernel.execute(f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})", deadline)
+    report = parity.report_of(done)
+    return run_result(backend, done, job, report=report), report
+
+
+def run_result(
+    backend: str, done: Execution, job: Job, report: dict[str, Any] | None = None,
+    stage: str | None = None,
+) -> RunResult:  # fmt: skip
+    status, error, trace = outcome(done, report, job.timeout)
+    if stage is not None:
+        error = f"{stage} failed: {error}"
+    report = report or {}
+    return RunResult(
+        backend=backend,
+        status=status,
+        value=report.get("value"),
+        error=error,
+        traceback=trace,
+        wall_s=report.get("wall_s", done.elapsed_s),
+        peak_mb=report.get("peak_mb"),
+        stdout=done.stdout,
+        stderr=done.stderr,
+        outputs=tuple(
+            d.get("text/plain", "") for d in done.displays if parity.REPORT_MIME not in d
+        ),
+        curves=tuple(
+            Curve(c["metric"], tuple(c["values"]), c["fit"]) for c in report.get("curves", [])
+        ),
+        version=report.get("version"),
+    )
+
+
+def outcome(
+    done: Execution, report: dict[str, Any] | None, timeout: float | None
+) -> tuple[str, str | None, str | None]:
+    """(status, error text, traceback) of one execution."""
+    if done.status == "died":
+        return "crashed", death(done.exit_code), done.log_tail or None
+    if done.status == "timeout":
+        what = (
+            "killed it (the interrupt did not stop it); a fresh kernel starts at the next compare"
+            if done.killed
+            else "interrupted it"
+        )
+        return "timeout", f"no result within {timeout:g} s, so kerasnb {what}", None
+    err = (report or {}).get("error") or done.error
+    if not err:
+        return "ok", None, None
+    if err.get("interrupted") or err["ename"] == "KeyboardInterrupt":
+        status = "interrupted"
+    else:
+        status = "oom" if err.get("oom") else "error"
+    return status, f"{err['ename']}: {err['evalue']}", err.get("traceback")
+
+
+def death(exit_code: int | None) -> str:
+    name = signal_name(exit_code)
+    if name is not None:
+        what = f"{name} ({_DEATHS[name]})" if name in _DEATHS else name
+        return f"the kernel died: {what}; a fresh kernel starts at the next compare"
+    return f"the kernel exited (status {exit_code}); a fresh kernel starts at the next compare"

@@ -1,0 +1,286 @@
+"""`kerasnb.compare`: one cell on several Keras backends at once, side by side.
+
+Each backend runs the cell in its own warm kernel (see `kernels`), all at
+once; results come back as plain data (`compare_results`) and are shown by
+`views.compare`. State reaches the backend kernels in two ways only: pushed
+variables (NumPy arrays and plain data, see `compare_push`) and setup cells
+replayed before each compare (`compare_setup`).
+
+The module is `comparison`, not `compare`: importing a submodule binds its
+name on the package, which would hide the public function `kerasnb.compare`.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import shutil
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from kerasnb import backend as backend_names
+from kerasnb import compare_push, compare_run, parity
+from kerasnb.compare_results import CompareResult, ParityResult, RunResult
+from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.kernels import BackendKernels, default_pool
+
+load_ipython_extension = not_an_extension(__name__)
+
+DEFAULT_BACKENDS = ("jax", "torch", "tensorflow")
+_INTERRUPT_GRACE_S = 15.0
+
+
+def compare(
+    code: str,
+    backends: Sequence[str] | str = DEFAULT_BACKENDS,
+    timeout: float | None = None,
+    push: Sequence[str] | str | Mapping[str, Any] | None = None,
+    *,
+    parity: bool | str = False,
+    parity_data: Sequence[str] | str | None = None,
+    tolerance: float = 1e-4,
+    namespace: Mapping[str, Any] | None = None,
+    show: bool = False,
+    kernels: BackendKernels | None = None,
+) -> CompareResult:
+    """Run `code` on every backend at once, each in its own warm kernel.
+
+    Args:
+        code: the cell to run, as a notebook would (magics, last expression).
+        backends: names or aliases ("tf", "pytorch"), or one comma-separated string.
+        timeout: seconds each backend may spend on setup replay and the cell;
+            a backend past it is interrupted (killed if that fails).
+        push: names of notebook variables to send first (NumPy arrays and plain
+            data), or a mapping of name -> value.
+        parity: start every backend from the reference's weights (the first
+            backend's) and compare predictions and loss; a string names the
+            model variable when the cell builds several.
+        parity_data: the inputs (and targets) for parity; default: the first
+            two pushed arrays.
+        tolerance: parity flags |a - b| > tolerance * (1 + |b|).
+        namespace: where pushed names are looked up; default: the notebook's.
+        show: display the result in place while backends finish.
+        kernels: the pool to run on; default: the notebook's shared pool.
+
+    Returns:
+        A `CompareResult`; `result.runs["jax"].ok`, `.value`, `.error`, ...
+
+    Raises:
+        KerasnbError: a mistake in the arguments (the message says the fix).
+        KeyboardInterrupt: after interrupting every backend kernel.
+    """
+    names = _backend_list(backends)
+    limit = _timeout(timeout)
+    values = _push_values(push, namespace)
+    pool = kernels or default_pool()
+    directory = pool.scratch / f"compare-{uuid.uuid4().hex[:12]}"
+    try:
+        if values:
+            compare_push.pack(values, directory / "push")
+        job = compare_run.Job(
+            code=code,
+            backends=names,
+            timeout=limit,
+            directory=directory,
+            pushed=bool(values),
+            parity=_parity_job(parity, parity_data, values, tolerance, names, directory),
+        )
+        (directory / "parity").mkdir(parents=True, exist_ok=True)
+        return _Runner(pool, job, show).run()
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def compare_setup(
+    code: str, *, key: str | None = None, run_here: bool = True,
+    kernels: BackendKernels | None = None,
+) -> None:  # fmt: skip
+    """Run a setup cell here and replay it in every backend kernel before compares.
+
+    Re-running the same notebook cell (or passing the same `key`) replaces
+    the earlier version; backend kernels replay the new one at the next
+    compare, and a restarted kernel replays them all.
+
+    Raises:
+        KerasnbError: the cell failed here (its traceback is shown first).
+    """
+    shell = _ipython()
+    if run_here:
+        if shell is None:
+            raise KerasnbError("run_here=True needs IPython; pass run_here=False")
+        if not shell.run_cell(code, store_history=False).success:
+            raise KerasnbError(
+                "the setup cell failed in the notebook (see above) and was not kept; "
+                "fix it and run it again"
+            )
+    cell_id = _cell_id(shell)
+    (kernels or default_pool()).add_setup(key or (f"cell:{cell_id}" if cell_id else code), code)
+
+
+def _cell_id(shell: Any) -> str | None:
+    """The notebook cell being run, as JupyterLab names it in the request."""
+    try:
+        return shell.kernel.get_parent()["metadata"].get("cellId")
+    except (AttributeError, KeyError, TypeError):
+        return None
+
+
+def compare_kernels() -> BackendKernels:
+    """The notebook's warm backend kernels (`.stop()` frees their memory)."""
+    return default_pool()
+
+
+# -- validation ------------------------------------------------------------------
+
+
+def _backend_list(backends: Sequence[str] | str) -> tuple[str, ...]:
+    items = backends.split(",") if isinstance(backends, str) else list(backends)
+    names = tuple(dict.fromkeys(backend_names.normalize_name(b) for b in items if b.strip()))
+    if not names:
+        raise KerasnbError("no backend to compare; name some, e.g. backends=('jax', 'torch')")
+    for name in names:
+        if not backend_names.is_installed(name):
+            raise KerasnbError(
+                f"the {name} backend is not installed; install it with `%pip install {name}` "
+                "or leave it out of the backends"
+            )
+    return names
+
+
+def _timeout(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise KerasnbError(f"timeout must be a positive number of seconds, not {timeout!r}")
+    return float(timeout)
+
+
+def _names(value: Sequence[str] | str, what: str) -> list[str]:
+    names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
+    bad = [n for n in names if not isinstance(n, str) or not n.isidentifier()]
+    if bad or not names:
+        raise KerasnbError(f"{what} takes variable names like x_train,y_train; got {value!r}")
+    return names
+
+
+def _ipython() -> Any:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()
+
+
+def _push_values(
+    push: Sequence[str] | str | Mapping[str, Any] | None, namespace: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    if not push:
+        return {}
+    if isinstance(push, Mapping):
+        return dict(zip(_names(list(push), "push"), push.values(), strict=True))
+    if namespace is None:
+        shell = _ipython()
+        namespace = shell.user_ns if shell is not None else {}
+    values = {}
+    for name in _names(push, "push"):
+        if name not in namespace:
+            raise KerasnbError(
+                f"no variable named {name!r} to push; run the cell that defines it first"
+            )
+        values[name] = namespace[name]
+    return values
+
+
+def _parity_job(
+    wanted: bool | str, data: Sequence[str] | str | None, values: dict[str, Any],
+    tolerance: float, backends: tuple[str, ...], directory: Path,
+) -> parity.ParityJob | None:  # fmt: skip
+    if wanted is False or wanted is None:
+        return None
+    model = wanted if isinstance(wanted, str) and wanted else None
+    if model is not None:
+        _names(model, "parity")
+    if len(backends) < 2:
+        raise KerasnbError("parity compares backends with each other; name at least two")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance <= 0:
+        raise KerasnbError(f"tolerance must be a positive number, not {tolerance!r}")
+    if data is not None:
+        names = _names(data, "parity_data")
+    else:
+        import numpy as np
+
+        names = [n for n, v in values.items() if isinstance(v, np.ndarray)][:2]
+    if not 1 <= len(names) <= 2:
+        raise KerasnbError(
+            "parity needs inputs to predict on: push them (--push x,y) or name "
+            "variables the cell defines (--parity-data x,y)"
+        )
+    return parity.ParityJob(
+        reference=backends[0],
+        directory=directory / "parity",
+        inputs=names[0],
+        targets=names[1] if len(names) > 1 else None,
+        tolerance=float(tolerance),
+        model=model,
+    )
+
+
+# -- running ---------------------------------------------------------------------------
+
+
+class _Runner:
+    """Waits for the backends on the caller's thread: shows progress, relays Ctrl-C."""
+
+    def __init__(self, pool: BackendKernels, job: compare_run.Job, show: bool) -> None:
+        self.pool, self.job, self.show = pool, job, show
+        self.runs: dict[str, RunResult] = {}
+        self.handle: Any = None
+
+    def run(self) -> CompareResult:
+        started = time.monotonic()
+        events: queue.Queue[tuple[str, RunResult] | None] = queue.Queue()
+        future = self.pool.submit(compare_run.run_all(self.pool, self.job, events.put))
+        future.add_done_callback(lambda _: events.put(None))
+        self._show(done=False)
+        try:
+            while (event := events.get()) is not None:
+                self.runs[event[0]] = event[1]
+                self._show(done=False)
+        except KeyboardInterrupt:
+            self._stop(future)
+            raise
+        runs, parity_result = future.result()
+        result = self._result(runs, parity_result, time.monotonic() - started)
+        self._show(result=result)
+        return result
+
+    def _result(
+        self, runs: dict[str, RunResult], found: ParityResult | None = None,
+        wall_s: float | None = None, done: bool = True,
+    ) -> CompareResult:  # fmt: skip
+        return CompareResult(self.job.code, self.job.backends, runs, found, wall_s, done)
+
+    def _show(self, done: bool = True, result: CompareResult | None = None) -> None:
+        if not self.show:
+            return
+        from IPython.display import display
+
+        result = result or self._result(dict(self.runs), done=done)
+        if self.handle is None:
+            self.handle = display(result, display_id=True)
+        else:
+            self.handle.update(result)
+
+    def _stop(self, future: concurrent.futures.Future[Any]) -> None:
+        """Interrupt every backend and wait for them; a second Ctrl-C kills them."""
+        self.job.cancelled.set()
+        try:
+            self.pool.interrupt()
+            runs, _ = future.result(timeout=_INTERRUPT_GRACE_S)
+            self.runs.update(runs)
+        except (KeyboardInterrupt, concurrent.futures.TimeoutError):
+            self.pool.kill()
+        self._show(done=True)

@@ -1,0 +1,139 @@
+"""`%%keras_compare` and `%%keras_setup`: one cell on every backend, side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from kerasnb import comparison
+from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.magics import usage_errors
+
+load_ipython_extension = not_an_extension(__name__)
+
+
+@magics_class
+class CompareMagics(Magics):
+    @magic_arguments()
+    @argument(
+        "-b", "--backends", default="jax,torch,tensorflow",
+        help="comma-separated backends to run on (aliases: tf, pytorch); the first is "
+        "parity's reference. Default: jax,torch,tensorflow",
+    )  # fmt: skip
+    @argument(
+        "-p", "--push", default=None,
+        help="comma-separated notebook variables to send first: NumPy arrays and plain "
+        "Python data (numbers, strings, lists, tuples, dicts)",
+    )  # fmt: skip
+    @argument(
+        "-t", "--timeout", type=float, default=None,
+        help="seconds each backend may take (setup replay and the cell); a backend past "
+        "it is interrupted, or killed if that fails. Default: no limit",
+    )  # fmt: skip
+    @argument(
+        "--parity", nargs="?", const="", default=None, metavar="MODEL",
+        help="start every backend from the reference's weights and compare predictions "
+        "and loss; name the model variable if the cell builds several",
+    )  # fmt: skip
+    @argument(
+        "--parity-data", default=None, metavar="X[,Y]",
+        help="inputs (and targets) for --parity. Default: the first two pushed arrays",
+    )  # fmt: skip
+    @argument(
+        "--tolerance", type=float, default=1e-4,
+        help="--parity flags a backend when |a - b| > TOLERANCE * (1 + |b|). Default: 1e-4",
+    )  # fmt: skip
+    @argument("-o", "--out", default=None, metavar="NAME",
+              help="also store the CompareResult in this variable")  # fmt: skip
+    @argument("--stop", action="store_true",
+              help="(line form) shut the backend kernels down to free their memory")  # fmt: skip
+    @line_cell_magic
+    def keras_compare(self, line: str, cell: str | None = None) -> None:
+        """Run the cell on JAX, PyTorch and TensorFlow at once, side by side.
+
+        Each backend runs in its own warm kernel; the view shows status, wall
+        time, peak memory, output, errors, the last value and overlaid
+        training curves. `%%keras_setup` cells are replayed there first.
+
+        Examples::
+
+            %%keras_compare
+            import keras
+            keras.ops.sum(keras.ops.ones((2, 2)))
+
+            %%keras_compare --push x,y --parity --timeout 300
+            model = make_model()
+            model.fit(x, y, epochs=3, verbose=0)
+
+            %keras_compare --stop      # free the backend kernels' memory
+        """
+        with usage_errors():
+            args = parse_argstring(self.keras_compare, line)
+            if cell is None:
+                if not args.stop:
+                    raise KerasnbError(
+                        "%%keras_compare runs a cell: put it on the first line of a cell "
+                        "(or use `%keras_compare --stop` to stop the backend kernels)"
+                    )
+                comparison.compare_kernels().stop()
+                return
+            result = comparison.compare(
+                cell,
+                backends=args.backends,
+                timeout=args.timeout,
+                push=args.push,
+                parity=False if args.parity is None else args.parity,
+                parity_data=args.parity_data,
+                tolerance=args.tolerance,
+                namespace=self._namespace,
+                show=True,
+            )
+            if args.out:
+                self._store(args.out, result)
+
+    @property
+    def _namespace(self) -> dict[str, Any]:
+        assert self.shell is not None, "magics run in an IPython shell"
+        return self.shell.user_ns
+
+    def _store(self, name: str, value: Any) -> None:
+        if not name.isidentifier():
+            raise KerasnbError(f"--out takes a variable name, not {name!r}")
+        self._namespace[name] = value
+
+    @magic_arguments()
+    @argument("--clear", action="store_true",
+              help="forget every setup cell (the notebook's variables stay)")  # fmt: skip
+    @line_cell_magic
+    def keras_setup(self, line: str, cell: str | None = None) -> None:
+        """Run this cell here, and in every backend kernel before each compare.
+
+        Use it for imports, data preparation and model-building functions that
+        `%%keras_compare` cells need. Re-running the cell replaces its earlier
+        version; a restarted backend kernel replays every setup cell.
+
+        Examples::
+
+            %%keras_setup
+            import keras
+            def make_model():
+                return keras.Sequential([keras.Input((64,)), keras.layers.Dense(10)])
+
+            %keras_setup --clear       # forget all setup cells
+        """
+        with usage_errors():
+            args = parse_argstring(self.keras_setup, line)
+            if cell is None:
+                if not args.clear:
+                    raise KerasnbError(
+                        "%%keras_setup runs a cell: put it on the first line of a cell "
+                        "(or use `%keras_setup --clear` to forget the setup cells)"
+                    )
+                comparison.compare_kernels().clear_setup()
+                return
+            comparison.compare_setup(cell)
+
+
+MAGICS = CompareMagics

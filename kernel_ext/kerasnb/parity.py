@@ -1,0 +1,140 @@
+"""Numerical parity between backends, on the notebook's side.
+
+The backend kernels do the Keras work (see `parity_agent`); this module
+orders the steps, reads their .npz outputs with `allow_pickle=False` and
+measures the differences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kerasnb.compare_agent import REPORT_MIME
+from kerasnb.compare_results import ParityDiff, ParityResult, RunResult
+from kerasnb.errors import not_an_extension
+
+load_ipython_extension = not_an_extension(__name__)
+
+if TYPE_CHECKING:
+    from kerasnb.kernels import BackendKernels, Execution
+
+
+@dataclass(frozen=True)
+class ParityJob:
+    """What parity compares, and where the backends exchange files."""
+
+    reference: str
+    directory: Path
+    inputs: str
+    targets: str | None
+    tolerance: float
+    model: str | None = None
+
+    def run_options(self, backend: str, wait_s: float | None) -> dict[str, Any]:
+        role = "reference" if backend == self.reference else "follower"
+        return {"role": role, "directory": str(self.directory), "model": self.model,
+                "wait_s": wait_s}  # fmt: skip
+
+
+def report_of(execution: Execution) -> dict[str, Any] | None:
+    """The agent's JSON report among the displays, if it sent one."""
+    reports = [d[REPORT_MIME] for d in execution.displays if REPORT_MIME in d]
+    return reports[-1] if reports else None
+
+
+def diff(
+    reference: Sequence[Any], other: Sequence[Any], tolerance: float, backend: str,
+    reference_loss: float | None = None, loss: float | None = None,
+) -> ParityDiff:  # fmt: skip
+    """Largest absolute and relative differences, flagged past `tolerance`.
+
+    An element is beyond tolerance when |a - b| > tolerance * (1 + |b|), i.e.
+    NumPy's `allclose` with rtol = atol = tolerance.
+    """
+    import numpy as np
+
+    shapes = [np.shape(a) for a in reference], [np.shape(a) for a in other]
+    if shapes[0] != shapes[1]:
+        return ParityDiff(
+            backend, flagged=True, error=f"output shapes differ: {shapes[1]} vs {shapes[0]}"
+        )
+    gaps, rels, flagged = [0.0], [0.0], False
+    for ref, out in zip(reference, other, strict=True):
+        ref64, out64 = np.asarray(ref, np.float64), np.asarray(out, np.float64)
+        gap = np.abs(out64 - ref64)
+        if gap.size:  # np.max keeps NaN: a NaN output shows as a NaN difference
+            gaps.append(float(np.max(gap)))
+            rels.append(float(np.max(gap / np.maximum(np.abs(ref64), tolerance))))
+            flagged |= bool(np.any(~(gap <= tolerance * (1 + np.abs(ref64)))))
+    max_abs, max_rel = float(np.max(gaps)), float(np.max(rels))
+    loss_abs = loss_rel = None
+    if reference_loss is not None and loss is not None:
+        loss_abs = abs(loss - reference_loss)
+        loss_rel = loss_abs / max(abs(reference_loss), tolerance)
+        flagged |= not loss_abs <= tolerance * (1 + abs(reference_loss))
+    return ParityDiff(backend, max_abs, max_rel, loss, loss_abs, loss_rel, flagged)
+
+
+def _load(path: str) -> list[Any]:
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as data:
+        return [data[f"arr_{i}"] for i in range(len(data.files))]
+
+
+async def run_phase(
+    pool: BackendKernels, job: ParityJob, runs: dict[str, RunResult],
+    cell_reports: dict[str, dict[str, Any] | None], timeout: float | None,
+) -> ParityResult:  # fmt: skip
+    """Share the reference's final weights, predict everywhere, compare."""
+    from kerasnb.kernels import AGENT
+
+    ref = job.reference
+    base = ParityResult(reference=ref, tolerance=job.tolerance, inputs=job.inputs,
+                        targets=job.targets)  # fmt: skip
+    cell = (cell_reports.get(ref) or {}).get("parity") or {}
+    if not runs[ref].ok:
+        return _with(base, error=f"the reference backend ({ref}) did not run the cell")
+    if cell.get("error"):
+        return _with(base, error=cell["error"])
+    base = _with(base, model=cell.get("model"), equalized=bool(cell.get("equalized")))
+
+    async def outputs(backend: str) -> dict[str, Any]:
+        options = {**job.run_options(backend, None), "backend": backend, "inputs": job.inputs,
+                   "targets": job.targets}  # fmt: skip
+        options.pop("model"), options.pop("wait_s")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        code = f"{AGENT}.parity_outputs({json.dumps(options)!r})"
+        done = await pool.kernel(backend).execute(code, deadline)
+        report = report_of(done)
+        if report is None:
+            what = (done.error or {}).get("evalue") or done.status
+            return {"error": f"parity step failed: {what}"}
+        return report
+
+    reference = await outputs(ref)
+    if reference.get("error"):
+        return _with(base, error=reference["error"])
+    others = [b for b in runs if b != ref and runs[b].ok]
+    found = await asyncio.gather(*(outputs(b) for b in others))
+    ref_arrays, ref_loss = _load(reference["path"]), reference.get("loss")
+    diffs = {}
+    for backend, report in zip(others, found, strict=True):
+        if report.get("error"):
+            diffs[backend] = ParityDiff(backend, flagged=True, error=report["error"])
+        else:
+            diffs[backend] = diff(ref_arrays, _load(report["path"]), job.tolerance, backend,
+                                  ref_loss, report.get("loss"))  # fmt: skip
+    return _with(base, reference_loss=ref_loss, diffs=diffs)
+
+
+def _with(result: ParityResult, **changes: Any) -> ParityResult:
+    from dataclasses import replace
+
+    return replace(result, **changes)

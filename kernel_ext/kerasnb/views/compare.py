@@ -1,0 +1,226 @@
+"""A compare, side by side: one column per backend, curves overlaid below.
+
+Static on purpose: an HTML table (every value escaped) with the curves as an
+embedded PNG, and a plain-text twin, so a saved notebook shows the whole
+comparison on GitHub, in nbviewer and to nbval. While a compare runs, the
+same view is re-rendered in place as each backend finishes.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from kerasnb.errors import not_an_extension
+from kerasnb.views.compare_curves import COLORS, render_png
+from kerasnb.views.html import esc, text_table
+
+load_ipython_extension = not_an_extension(__name__)
+
+if TYPE_CHECKING:
+    from kerasnb.compare_results import CompareResult, ParityResult, RunResult
+
+_LABELS = {
+    "running": "running…",
+    "ok": "ok",
+    "error": "error",
+    "oom": "out of memory",
+    "crashed": "crashed",
+    "timeout": "timed out",
+    "interrupted": "interrupted",
+}
+_TEXT_LINES = 12  # per block in the plain-text twin
+_STYLE = """<style>
+.kerasnb-compare table{border-collapse:collapse;margin:.3em 0;table-layout:fixed}
+.kerasnb-compare th,.kerasnb-compare td{border:1px solid #8884;padding:3px 8px;
+ text-align:left;vertical-align:top;max-width:28em;overflow:auto}
+.kerasnb-compare th.kerasnb-row{font-weight:normal;opacity:.75;white-space:nowrap}
+.kerasnb-compare pre{margin:0;white-space:pre-wrap;font-size:90%;max-height:16em;overflow:auto}
+.kerasnb-compare .kerasnb-status-ok{color:#1a7f37;font-weight:bold}
+.kerasnb-compare .kerasnb-status-running{opacity:.7}
+.kerasnb-compare .kerasnb-bad{color:#cf222e;font-weight:bold}
+.kerasnb-compare img{max-width:100%}
+</style>"""
+
+
+def _status_text(run: RunResult | None) -> str:
+    return _LABELS["running"] if run is None else _LABELS.get(run.status, run.status)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f} s"
+
+
+def _megabytes(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f} MB"
+
+
+def _output(run: RunResult) -> str:
+    return "\n".join(p for p in (run.stdout.rstrip("\n"), *run.outputs) if p)
+
+
+def _parity_cell(result: CompareResult, backend: str) -> str:
+    found = result.parity
+    if found is None:
+        return ""
+    if backend == found.reference:
+        return "reference" + (
+            f" (loss {found.reference_loss:.6g})" if found.reference_loss is not None else ""
+        )
+    diff = found.diffs.get(backend)
+    if diff is None:
+        return found.error or "not compared"
+    if diff.error:
+        return f"✗ {diff.error}"
+    text = f"max |Δ| {diff.max_abs:.2g}, rel {diff.max_rel:.2g}"
+    if diff.loss_abs is not None:
+        text += f"; loss |Δ| {diff.loss_abs:.2g}"
+    return text + (f" ✗ beyond {found.tolerance:g}" if diff.flagged else " ✓")
+
+
+def _rows(result: CompareResult) -> list[tuple[str, Callable[[str], str]]]:
+    """(row label, backend -> cell text); rows nobody has anything for are left out."""
+    runs = result.runs
+
+    def field(getter: Callable[[RunResult], str]) -> Callable[[str], str]:
+        return lambda b: getter(runs[b]) if b in runs else ""
+
+    rows: list[tuple[str, Callable[[str], str]]] = [
+        ("status", lambda b: _status_text(runs.get(b))),
+        ("wall time", field(lambda r: _seconds(r.wall_s))),
+        ("peak memory", field(lambda r: _megabytes(r.peak_mb))),
+        ("version", field(lambda r: r.version or "")),
+        ("value", field(lambda r: r.value or "")),
+        ("output", field(_output)),
+        ("error", field(lambda r: r.error or "")),
+    ]
+    if result.parity is not None:
+        rows.append((f"parity vs {result.parity.reference}", lambda b: _parity_cell(result, b)))
+
+    def shown(label: str, cell: Callable[[str], str]) -> bool:
+        stderr = label == "output" and any(r.stderr for r in runs.values())
+        return label == "status" or stderr or any(cell(b) for b in result.backends)
+
+    return [(label, cell) for label, cell in rows if shown(label, cell)]
+
+
+def headline(result: CompareResult) -> str:
+    parts = [f"{b}: {_status_text(result.runs.get(b))}" for b in result.backends]
+    text = "keras_compare — " + ", ".join(parts)
+    if result.done and result.wall_s is not None:
+        text += f" ({result.wall_s:.1f} s)"
+    return text
+
+
+def _parity_lines(found: ParityResult | None) -> list[str]:
+    if found is None:
+        return []
+    if found.error:
+        return [f"Parity not measured: {found.error}"]
+    start = "from the same starting weights, " if found.equalized else ""
+    model = f"{found.model!r} " if found.model else ""
+    lines = [
+        f"Parity: {start}{model}with {found.reference}'s final weights on "
+        f"{found.inputs}{', ' + found.targets if found.targets else ''}; tolerance {found.tolerance:g}."
+    ]
+    if found.flagged:
+        lines.append("Beyond tolerance: " + ", ".join(found.flagged) + ".")
+    return lines
+
+
+def _clip(text: str, lines: int = _TEXT_LINES) -> str:
+    rows = text.splitlines()
+    return "\n".join(
+        rows[:lines] + ([f"… ({len(rows) - lines} more lines)"] if len(rows) > lines else [])
+    )
+
+
+def render_text(result: CompareResult) -> str:
+    rows = _rows(result)
+    one_line = [(label, *(_clip(cell(b), 1) for b in result.backends)) for label, cell in rows]
+    parts = [headline(result), "", text_table(("", *result.backends), one_line)]
+    parts += [""] + _parity_lines(result.parity) if result.parity else []
+    for backend in result.backends:
+        run = result.runs.get(backend)
+        if run is not None and not run.ok and (run.traceback or run.error):
+            parts += [
+                "",
+                f"--- {backend}: {_status_text(run)} ---",
+                _clip(run.traceback or run.error or ""),
+            ]
+    curves = sorted({c.metric for r in result.runs.values() for c in r.curves})
+    if curves:
+        parts += ["", "Training curves (overlaid in the chart): " + ", ".join(curves)]
+    return "\n".join(parts)
+
+
+def _html_cell(result: CompareResult, label: str, text: str, backend: str) -> str:
+    run = result.runs.get(backend)
+    attrs = f'data-backend="{esc(backend)}" data-row="{esc(label)}"'
+    if label == "status":
+        status = run.status if run else "running"
+        css = (
+            "kerasnb-status-ok"
+            if status == "ok"
+            else "kerasnb-status-running"
+            if status == "running"
+            else "kerasnb-bad"
+        )
+        return (
+            f'<td {attrs} data-status="{esc(status)}"><span class="{css}">{esc(text)}</span></td>'
+        )
+    if label == "error" and run is not None and run.traceback:
+        return (
+            f'<td {attrs}><pre class="kerasnb-bad">{esc(text)}</pre><details><summary>traceback'
+            f"</summary><pre>{esc(run.traceback)}</pre></details></td>"
+        )
+    if label.startswith("parity") and "✗" in text:
+        return f'<td {attrs}><span class="kerasnb-bad">{esc(text)}</span></td>'
+    body = (
+        f"<pre>{esc(text)}</pre>" if label in ("value", "output", "error") and text else esc(text)
+    )
+    if label == "output" and run is not None and run.stderr:
+        lines = run.stderr.rstrip("\n").count("\n") + 1
+        body += (
+            f'<details class="kerasnb-stderr"><summary>stderr ({lines} line{"s" * (lines > 1)})'
+            f"</summary><pre>{esc(run.stderr)}</pre></details>"
+        )
+    return f"<td {attrs}>{body}</td>"
+
+
+def render_html(result: CompareResult) -> str:
+    head = "".join(
+        f'<th class="kerasnb-compare-backend" data-backend="{esc(b)}" '
+        f'style="border-top:3px solid {COLORS.get(b, "#888")}">{esc(b)}</th>'
+        for b in result.backends
+    )
+    body = "".join(
+        f'<tr><th class="kerasnb-row">{esc(label)}</th>'
+        + "".join(_html_cell(result, label, cell(b), b) for b in result.backends)
+        + "</tr>"
+        for label, cell in _rows(result)
+    )
+    notes = "".join(f"<div>{esc(line)}</div>" for line in _parity_lines(result.parity))
+    png = (
+        render_png({b: r.curves for b, r in result.runs.items() if r.curves})
+        if result.done
+        else None
+    )
+    chart = (
+        f'<img class="kerasnb-compare-curves" alt="training curves of every backend, overlaid" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
+        if png
+        else ""
+    )
+    return (
+        f'<div class="kerasnb-compare" data-done="{str(result.done).lower()}">{_STYLE}'
+        f"<div><b>{esc(headline(result))}</b></div>"
+        f'<table class="kerasnb-compare-table"><thead><tr><th></th>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{notes}{chart}</div>"
+    )
+
+
+def render(result: CompareResult) -> dict[str, str]:
+    """Mime bundle: HTML (table + embedded PNG of the curves) and plain text."""
+    return {"text/plain": render_text(result), "text/html": render_html(result)}
