@@ -8,6 +8,14 @@ root=$(pwd)
 venv="$root/.venv"
 
 say() { printf '[setup] %s\n' "$*"; }
+# Run a noisy step with its output in .venv/setup.log, shown only if it fails.
+logged() {
+  if ! "$@" > "$venv/setup.log" 2>&1; then
+    tail -n 40 "$venv/setup.log"
+    say "failed: $* (full log: $venv/setup.log)"
+    exit 1
+  fi
+}
 
 # 1. Debian packages: Graphviz's dot (model graphs) and Chromium (browser tests).
 missing=()
@@ -32,7 +40,7 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check)
 lock_hash=$(sha256sum requirements/lock.txt | cut -d' ' -f1)
 if [ "$(cat "$venv/.kerasnb-lock" 2>/dev/null)" != "$lock_hash" ]; then
   say "installing pinned packages (requirements/lock.txt)"
-  "${pip[@]}" install -q -r requirements/lock.txt
+  logged "${pip[@]}" install -r requirements/lock.txt
   echo "$lock_hash" > "$venv/.kerasnb-lock"
 fi
 
@@ -45,7 +53,7 @@ if [ "$(cat "$venv/.kerasnb-src" 2>/dev/null)" != "$src_hash" ] \
    || ! "$venv/bin/python" -c "import kerasnb" >/dev/null 2>&1; then
   say "building kerasnb and its JupyterLab extension"
   rm -rf kernel_ext/kerasnb/labextension
-  PATH="$venv/bin:$PATH" "${pip[@]}" install -q --no-deps --no-build-isolation -e .
+  logged env PATH="$venv/bin:$PATH" "${pip[@]}" install --no-deps --no-build-isolation -e .
   echo "$src_hash" > "$venv/.kerasnb-src"
 fi
 say "ready: $venv"
