@@ -118,6 +118,18 @@ def test_mistakes_exit_2_with_one_line(
     assert list((here / "proj").iterdir()) == []
 
 
+def test_cells_meant_to_fail_are_skipped(here: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As when the notebook runs: the magic refuses such a cell, so it exports nothing."""
+    notebook(here / "a.ipynb", "import math", GEO, "%%keras_export ../up.py\nx = 1")
+    nb = nbformat.read(here / "a.ipynb", as_version=4)
+    nb.cells[-1].metadata["tags"] = ["raises-exception"]
+    nbformat.write(nb, here / "a.ipynb")
+    assert run(capsys, "export", "a.ipynb", "--to", "proj")[:2] == (
+        0,
+        "pkg/geo.py: written (1 cell)\n",
+    )
+
+
 def test_a_notebook_without_export_cells_says_so(
     here: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -295,11 +295,14 @@ def test_writes_leave_no_temporary_files(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- in a kernel
 
 
-def run_cell(kernel: KernelSession, code: str, cell_id: str | None = None) -> Reply:
-    """Execute like JupyterLab, which sends the cell id in the request's metadata."""
+def run_cell(
+    kernel: KernelSession, code: str, cell_id: str | None = None, store_history: bool = True
+) -> Reply:
+    """Execute like JupyterLab, which sends the cell id in the request's metadata
+    (or like nbval, which sends none and keeps no history)."""
     client = kernel.client
-    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+    content = {"code": code, "silent": False, "store_history": store_history,
+               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}  # fmt: skip
     metadata = {"cellId": cell_id} if cell_id else {}
     msg = client.session.msg("execute_request", content, metadata=metadata)
     client.shell_channel.send(msg)
@@ -359,6 +362,17 @@ def test_magic_without_a_cell_id_still_replaces_its_block(
         kernel.ok(cell.replace("2", str(value)))
     text = (tmp_path / "pkg/consts.py").read_text()
     assert text.count("SCALE =") == 1 and "SCALE = 3" in text and "kerasnb cell auto-" in text
+
+
+@pytest.mark.kernel
+def test_magic_finds_imports_of_cells_run_without_history(
+    kernel: KernelSession, tmp_path: Path
+) -> None:
+    """nbval runs cells with store_history=False: IPython's history misses them."""
+    run_cell(kernel, f"import fractions as fr\nROOT = {str(tmp_path)!r}", store_history=False)
+    cell = "%%keras_export --root {ROOT} pkg/half.py\nHALF = fr.Fraction(1, 2)\n"
+    assert run_cell(kernel, cell, store_history=False).status == "ok"
+    assert "import fractions as fr\n" in (tmp_path / "pkg/half.py").read_text()
 
 
 @pytest.mark.kernel
@@ -429,3 +443,18 @@ def test_the_magic_module_imports_no_backend() -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "kernel_ext")}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+@pytest.mark.kernel
+def test_unloading_stops_remembering_cells(kernel: KernelSession) -> None:
+    ours = (
+        "sum(type(getattr(c, '__self__', None)).__name__ == 'ExportMagics' "
+        "for c in get_ipython().events.callbacks['pre_run_cell'])"
+    )
+    assert kernel.value(ours) == 1
+    kernel.ok("%unload_ext kerasnb")
+    try:
+        assert kernel.value(ours) == 0
+    finally:
+        kernel.ok("%load_ext kerasnb")
+    assert kernel.value(ours) == 1

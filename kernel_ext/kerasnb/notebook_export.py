@@ -4,6 +4,9 @@
 notebook alone, in cell order, exactly as running the notebook top to bottom
 would; `--check` compares instead of writing, which is how CI notices that a
 package drifted from its notebook.
+
+Cells tagged `raises-exception` (the tag nbval and nbclient use for cells
+meant to fail) are skipped: running the notebook exports nothing from them.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from kerasnb.export_source import CellCode, block_key, cell_imports, parse_cell
 load_ipython_extension = not_an_extension(__name__)
 
 MAGIC = "%%keras_export"
+_EXPECTED_TO_FAIL = "raises-exception"
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ def export_notebook(
 
 
 def _read_cells(notebook: str | os.PathLike[str]) -> list[tuple[int, str | None, str]]:
-    """(number, id, source) of each code cell."""
+    """(number, id, source) of each code cell that is meant to run without error."""
     import nbformat
 
     where = os.fspath(notebook)
@@ -138,7 +142,7 @@ def _read_cells(notebook: str | os.PathLike[str]) -> list[tuple[int, str | None,
     return [
         (number, cell.get("id"), cell.source)
         for number, cell in enumerate(nb.cells, 1)
-        if cell.cell_type == "code"
+        if cell.cell_type == "code" and _EXPECTED_TO_FAIL not in cell.metadata.get("tags", ())
     ]
 
 

@@ -12,7 +12,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb import export
+from kerasnb import export, extension
 from kerasnb.errors import KerasnbError, not_an_extension
 from kerasnb.magics import usage_errors
 
@@ -21,6 +21,29 @@ load_ipython_extension = not_an_extension(__name__)
 
 @magics_class
 class ExportMagics(Magics):
+    """`%%keras_export`, and what it needs to know about the cells run before.
+
+    Earlier cells lend an exported cell their imports. IPython's history
+    misses cells run with `store_history=False` (nbval does that), so cells
+    are also remembered as they run; that is also where the frontend's cell
+    id arrives.
+    """
+
+    def __init__(self, shell: Any = None) -> None:
+        super().__init__(shell)
+        self._ran: list[str] = []
+        self._cell_id: str | None = None
+        if shell is not None:
+            shell.events.register("pre_run_cell", self._remember)
+            extension.on_unload(self._forget)
+
+    def _remember(self, info: Any) -> None:
+        self._ran.append(info.raw_cell)
+        self._cell_id = getattr(info, "cell_id", None)
+
+    def _forget(self) -> None:
+        self.shell.events.unregister("pre_run_cell", self._remember)  # type: ignore[union-attr]
+
     @magic_arguments()
     @argument(
         "target",
@@ -63,9 +86,9 @@ class ExportMagics(Magics):
                 args.target,
                 args.root,
                 args.force,
-                cell_id=_cell_id(shell),
+                cell_id=self._cell_id,
                 notebook=_notebook(shell),
-                earlier_cells=shell.history_manager.input_hist_raw[1:],
+                earlier_cells=_latest_last([*shell.history_manager.input_hist_raw, *self._ran]),
                 before_write=lambda: self._run(cell),
             )
             display(result)
@@ -84,13 +107,9 @@ def parse_magic_line(line: str) -> Namespace:
         raise KerasnbError(f"%%keras_export {line.strip()}: {err}") from None
 
 
-def _cell_id(shell: Any) -> str | None:
-    """The cell id JupyterLab and Notebook 7 send with each execute request."""
-    try:
-        cell_id = shell.kernel.get_parent("shell")["metadata"].get("cellId")
-    except (AttributeError, KeyError, TypeError):  # plain IPython has no kernel
-        return None
-    return cell_id if isinstance(cell_id, str) else None
+def _latest_last(cells: list[str]) -> list[str]:
+    """Each distinct cell once, where it last ran, so the latest import wins."""
+    return list(reversed(dict.fromkeys(reversed(cells))))
 
 
 def _notebook(shell: Any) -> Path | None:
