@@ -60,10 +60,12 @@ def render_png(curves: Mapping[str, Sequence[Curve]]) -> bytes | None:
                 epochs, curve.values, color=color, linewidth=width, alpha=0.85,
                 marker=marker, markersize=2 + width,
                 linestyle="--" if validation else "-",
-                label=f"{label} (validation)" if validation else label,
+                label=f"_{label}" if validation else label,  # "_": not in the legend
             )  # fmt: skip
+    dashed = {c.metric.removeprefix("val_") for cs in curves.values() for c in cs
+              if c.metric.startswith("val_")}  # fmt: skip
     for ax, name in zip(axes, names, strict=True):
-        ax.set_title(name)
+        ax.set_title(f"{name} (dashed: validation)" if name in dashed else name)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
