@@ -192,6 +192,11 @@ def test_usage_errors_are_one_line_and_start_nothing(notebook: KernelSession) ->
         assert "\n" not in reply.error_line
     assert _pids(notebook) == {}
 
+    broken = notebook.run("%%keras_setup\nBROKEN = 1 / 0")
+    assert broken.error and broken.error["ename"] == "ZeroDivisionError"  # its own traceback
+    assert "UsageError: the setup cell failed in the notebook (see above)" in broken.stderr
+    assert notebook.value("kerasnb.compare_kernels().setup_cells") == ()
+
 
 @pytest.mark.backends
 @pytest.mark.kernel

@@ -74,24 +74,35 @@ async def run_all(
 async def run_one(
     pool: BackendKernels, backend: str, job: Job
 ) -> tuple[RunResult, dict[str, Any] | None]:
-    """Start or reuse the kernel, replay setup, push, run the cell."""
+    """Start or reuse the kernel, replay setup, push, run the cell.
+
+    Each step first checks whether the user interrupted the compare, so a
+    kernel that was still starting never goes on to run the cell.
+    """
+    interrupted = RunResult(backend, "interrupted", error="interrupted before the cell ran")
     kernel = pool.kernel(backend)
     try:
         await kernel.ensure_running()
     except KernelStartError as err:
         return RunResult(backend, "error", error=str(err)), None
     deadline = None if job.timeout is None else time.monotonic() + job.timeout
-    for cell in pool.pending_setup(kernel):
-        done = await kernel.execute(cell[1], deadline)
-        if done.status != "ok":
-            return run_result(backend, done, job, stage="a %%keras_setup cell"), None
-        kernel.replayed.append(cell)
+    setup = "a %%keras_setup cell"
+    steps: list[tuple[str, str, tuple[str, str] | None]] = [
+        (cell[1], setup, cell) for cell in pool.pending_setup(kernel)
+    ]
     if job.pushed:
-        done = await kernel.execute(f"{AGENT}.push({str(job.directory / 'push')!r})", deadline)
+        push = f"{AGENT}.push({str(job.directory / 'push')!r})"
+        steps.append((push, "receiving pushed variables", None))
+    for code, stage, cell in steps:
+        if job.cancelled.is_set():
+            return interrupted, None
+        done = await kernel.execute(code, deadline)
         if done.status != "ok":
-            return run_result(backend, done, job, stage="receiving pushed variables"), None
+            return run_result(backend, done, job, stage=stage), None
+        if cell is not None:
+            kernel.replayed.append(cell)
     if job.cancelled.is_set():
-        return RunResult(backend, "interrupted", error="interrupted before it started"), None
+        return interrupted, None
     options = {"parity": job.parity.run_options(backend, job.timeout) if job.parity else None}
     done = await kernel.execute(f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})", deadline)
     report = parity.report_of(done)
