@@ -32,11 +32,14 @@ _LABELS = {
 }
 _TEXT_LINES = 12  # per block in the plain-text twin
 _STYLE = """<style>
-.kerasnb-compare table{border-collapse:collapse;margin:.3em 0;table-layout:fixed}
-.kerasnb-compare th,.kerasnb-compare td{border:1px solid #8884;padding:3px 8px;
- text-align:left;vertical-align:top;max-width:28em;overflow:auto}
-.kerasnb-compare th.kerasnb-row{font-weight:normal;opacity:.75;white-space:nowrap}
-.kerasnb-compare pre{margin:0;white-space:pre-wrap;font-size:90%;max-height:16em;overflow:auto}
+.kerasnb-compare .kerasnb-compare-table{border-collapse:collapse;margin:.3em 0;table-layout:fixed}
+.kerasnb-compare .kerasnb-compare-table th,.kerasnb-compare .kerasnb-compare-table td{
+ border:1px solid #8884;padding:3px 8px;text-align:left;vertical-align:top;max-width:28em;
+ overflow:auto}
+.kerasnb-compare .kerasnb-compare-table th.kerasnb-row{font-weight:normal;opacity:.75;
+ white-space:nowrap}
+.kerasnb-compare pre{margin:0;white-space:pre-wrap;text-align:left;font-size:90%;
+ max-height:16em;overflow:auto}
 .kerasnb-compare .kerasnb-status-ok{color:#1a7f37;font-weight:bold}
 .kerasnb-compare .kerasnb-status-running{opacity:.7}
 .kerasnb-compare .kerasnb-bad{color:#cf222e;font-weight:bold}
