@@ -8,19 +8,16 @@ This module is re-imported after a backend switch, so it keeps no state.
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 import re
-import sys
-from collections.abc import Iterator
 from typing import Any
 
 import keras
 from keras.src.models.functional import Functional
 from keras.src.ops.function import make_node_key
-from keras.src.utils import module_utils, summary_utils
+from keras.src.utils import summary_utils
 
+from kerasnb import layer_config
 from kerasnb.errors import KerasnbError, not_an_extension
 from kerasnb.modeldata import (
     INPUT,
@@ -38,8 +35,6 @@ from kerasnb.shapes import format_inputs, format_outputs
 load_ipython_extension = not_an_extension(__name__)
 
 MAX_WEIGHTS = 64  # per layer in the details panel; a nested ResNet has hundreds
-MAX_ITEMS = 64  # per list in a sanitized config
-MAX_TEXT = 500  # characters per string in a sanitized config
 
 
 def introspect(model: Any, details: bool = False, caller: str = "kerasnb") -> ModelData:
@@ -58,7 +53,7 @@ def introspect(model: Any, details: bool = False, caller: str = "kerasnb") -> Mo
     check_model(model, caller)
     layers: list[LayerData] = []
     edges: list[EdgeData] = []
-    with _tensorflow_left_unimported():
+    with layer_config.tensorflow_left_unimported():
         _walk(model, None, 0, "n", details, layers, edges)
     return ModelData(
         name=model.name,
@@ -126,26 +121,6 @@ def _old_backend(obj: Any) -> str | None:
         if stale and found:
             return found.group(1)
     return "an earlier" if stale else None
-
-
-@contextlib.contextmanager
-def _tensorflow_left_unimported() -> Iterator[None]:
-    """Keep `get_config()` from importing TensorFlow (~10 s) on JAX or PyTorch.
-
-    Keras' serializer asks `tf.available` to test for TensorFlow types, which
-    imports TensorFlow when it is installed. While TensorFlow is not imported
-    no such object can exist, so the answer "not available" is exact; Keras
-    asks again (and imports) the next time anyone else needs it.
-    """
-    lazy = module_utils.tensorflow
-    if lazy.module is not None or "tensorflow" in sys.modules or lazy._available is not None:
-        yield
-        return
-    lazy._available = False
-    try:
-        yield
-    finally:
-        lazy._available = None
 
 
 # --- walking the model -------------------------------------------------------
@@ -229,7 +204,7 @@ def _layer_data(
         fields["weights"] = tuple(_weight(w) for w in weights[:MAX_WEIGHTS])
         fields["more_weights"] = max(0, len(weights) - MAX_WEIGHTS)
     if details and is_layer and not nested:
-        fields["config"] = _config(op)
+        fields["config"] = layer_config.config_json(op)
     return LayerData(
         id=layer_id,
         name=op.name,
@@ -303,7 +278,9 @@ def _weight(w: Any) -> WeightData:
 def _output_dtype(nodes: list[Any]) -> str | None:
     if not nodes:
         return None
-    dtypes = [str(t.dtype) for t in keras.tree.flatten(nodes[-1].output_tensors)]
+    outputs = nodes[-1].output_tensors
+    flat = outputs if isinstance(outputs, list) else keras.tree.flatten(outputs)
+    dtypes = [str(t.dtype) for t in flat]
     return ", ".join(dict.fromkeys(dtypes)) or None
 
 
@@ -314,31 +291,6 @@ def _activation(op: Any) -> str | None:
         return None
     name = getattr(activation, "name", None) or getattr(activation, "__name__", None)
     return str(name or activation)
-
-
-def _config(op: Any) -> str | None:
-    try:
-        config = op.get_config()
-    except Exception:  # custom layers may not implement get_config
-        return None
-    return json.dumps(_jsonable(config), sort_keys=False)
-
-
-def _jsonable(value: Any) -> Any:
-    """A small, strict-JSON copy of a config (no NaN, long lists cut short)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        items = [_jsonable(v) for v in value[:MAX_ITEMS]]
-        if len(value) > MAX_ITEMS:
-            items.append(f"… {len(value) - MAX_ITEMS} more")
-        return items
-    if value is None or isinstance(value, bool | int):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    text = value if isinstance(value, str) else str(value)
-    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
 
 
 # --- what Keras prints around the table --------------------------------------

@@ -129,8 +129,13 @@ class ModelData:
         return list(self._children.get(parent, ()))  # type: ignore[attr-defined]
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["totals"]["total"] = self.totals.total
+        """Plain dicts and lists (tuples become lists), ready for JSON."""
+        totals = asdict(self.totals)
+        totals["total"] = self.totals.total
+        data = {name: getattr(self, name) for name in _MODEL_FIELDS}
+        data["totals"] = totals
+        data["layers"] = [_layer_dict(layer) for layer in self.layers]
+        data["edges"] = [dict(vars(edge)) for edge in self.edges]
         return data
 
     @classmethod
@@ -144,6 +149,31 @@ class ModelData:
             layers=tuple(_layer_from_dict(layer) for layer in data["layers"]),
             edges=tuple(EdgeData(**edge) for edge in data.get("edges", ())),
         )
+
+
+_MODEL_FIELDS = (
+    "name",
+    "class_name",
+    "model_kind",
+    "backend",
+    "keras_version",
+    "sequential_like",
+    "details",
+)
+
+
+def _layer_dict(layer: LayerData) -> dict[str, Any]:
+    # vars() instead of asdict(): asdict deep-copies every value, which costs
+    # as much as introspection itself on a DenseNet.
+    data = dict(vars(layer))
+    data["connected_to"] = list(layer.connected_to)
+    data["entries"] = list(layer.entries)
+    data["exits"] = [list(pair) for pair in layer.exits]
+    data["weights"] = [
+        {"path": w.path, "shape": list(w.shape), "dtype": w.dtype, "trainable": w.trainable}
+        for w in layer.weights
+    ]
+    return data
 
 
 def _layer_from_dict(data: dict[str, Any]) -> LayerData:

@@ -34,7 +34,11 @@ def format_outputs(op: Any) -> str:
     nodes = op._inbound_nodes
     build_shapes = getattr(op, "_build_shapes_dict", None)
     if nodes:
-        return _join(tree.map_structure(lambda t: format_shape(t.shape), nodes[-1].output_tensors))
+        outputs = nodes[-1].output_tensors
+        if isinstance(outputs, list):  # the usual flat list: skip tree's cost
+            shapes = [format_shape(t.shape) for t in outputs]
+            return shapes[0] if len(shapes) == 1 else f"[{', '.join(shapes)}]"
+        return _join(tree.map_structure(lambda t: format_shape(t.shape), outputs))
     if not build_shapes:
         return UNKNOWN
     try:

@@ -5,6 +5,17 @@
 // Text goes in through textContent only; the SVG comes from `dot`, whose
 // labels kerasnb escaped.
 
+// `data` is ModelData as JSON text; parse it once per model and change.
+const parsed = new WeakMap();
+function modelData(model) {
+  const text = model.get("data");
+  const cached = parsed.get(model);
+  if (cached && cached.text === text) return cached.data;
+  const data = JSON.parse(text);
+  parsed.set(model, { text, data });
+  return data;
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -120,8 +131,8 @@ function render({ model, el: host }) {
     apply();
   };
 
-  const layers = () => new Map(model.get("data").layers.map((l) => [l.id, l]));
-  const nestedIds = () => model.get("data").layers.filter((l) => l.kind === "model").map((l) => l.id);
+  const layers = () => new Map(modelData(model).layers.map((l) => [l.id, l]));
+  const nestedIds = () => modelData(model).layers.filter((l) => l.kind === "model").map((l) => l.id);
 
   const setExpanded = (ids) => {
     model.set("expanded", ids);

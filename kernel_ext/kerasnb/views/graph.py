@@ -8,6 +8,7 @@ graph anywhere; it holds labels only, never layer configs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,9 @@ class GraphWidget(anywidget.AnyWidget):
 
     _esm = HERE / "graph.js"
     _css = HERE / "graph.css"
-    data = traitlets.Dict().tag(sync=True)
+    # ModelData as JSON text: ipywidgets walks a Dict trait for binary
+    # buffers, which on a DenseNet costs more than encoding it once.
+    data = traitlets.Unicode("{}").tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
     options = traitlets.Dict().tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -58,7 +61,7 @@ class GraphWidget(anywidget.AnyWidget):
         opened = graph_layout.nested_models(model_data) if options.expand_nested else []
         svg = layout_svg(model_data, options, opened)  # fails early if `dot` is missing
         super().__init__(
-            data=model_data.to_dict(),
+            data=json.dumps(model_data.to_dict()),
             svg=svg,
             options=_options_dict(options),
             expanded=opened,

@@ -3,6 +3,17 @@
 // layer name (`filter` trait). Text goes in through textContent only, so
 // layer names can never become markup.
 
+// `data` is ModelData as JSON text; parse it once per model and change.
+const parsed = new WeakMap();
+function modelData(model) {
+  const text = model.get("data");
+  const cached = parsed.get(model);
+  if (cached && cached.text === text) return cached.data;
+  const data = JSON.parse(text);
+  parsed.set(model, { text, data });
+  return data;
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -126,7 +137,7 @@ function render({ model, el: host }) {
   };
 
   const drawRows = () => {
-    const data = model.get("data");
+    const data = modelData(model);
     const filterText = model.get("filter") || "";
     const opened = new Set(model.get("expanded"));
     const filtering = filterText.trim() !== "";
@@ -147,7 +158,7 @@ function render({ model, el: host }) {
   };
 
   const draw = () => {
-    const data = model.get("data");
+    const data = modelData(model);
     heading.replaceChildren(
       el("b", "", `Model: "${data.name}"`),
       el("span", "kn-meta", ` ${data.class_name} · ${data.backend} · Keras ${data.keras_version}`),

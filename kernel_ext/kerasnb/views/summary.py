@@ -8,6 +8,7 @@ lays them out.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -158,13 +159,15 @@ class SummaryWidget(anywidget.AnyWidget):
 
     _esm = HERE / "summary.js"
     _css = HERE / "summary.css"
-    data = traitlets.Dict().tag(sync=True)
+    # ModelData as JSON text: ipywidgets walks a Dict trait for binary
+    # buffers, which on a DenseNet costs more than encoding it once.
+    data = traitlets.Unicode("{}").tag(sync=True)
     filter = traitlets.Unicode("").tag(sync=True)
     expanded = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
     def __init__(self, model_data: ModelData, filter_text: str = "", expand_nested: bool = False):
         opened = opened_models(model_data) if expand_nested else []
-        super().__init__(data=model_data.to_dict(), filter=filter_text, expanded=opened)
+        super().__init__(data=json.dumps(model_data.to_dict()), filter=filter_text, expanded=opened)
         self._model_data = model_data
 
     @property
