@@ -48,8 +48,11 @@ def _info(**changes: object) -> backend.BackendInfo:
         backend.BackendStatus("tensorflow", True, "2.0", "%pip install tensorflow", None),
     )
     fields = dict(
-        active="jax", keras_imported=False, source="KERAS_BACKEND environment variable",
-        keras_version="3.15.1", backends=statuses,
+        active="jax",
+        keras_imported=False,
+        source="KERAS_BACKEND environment variable",
+        keras_version="3.15.1",
+        backends=statuses,
     )
     fields.update(changes)
     return backend.BackendInfo(**fields)  # type: ignore[arg-type]

@@ -43,7 +43,8 @@ class BackendMagics(Magics):
             if args.name is None:
                 self._show_info(probe_devices=not args.no_devices)
                 return
-            display(backend.set_backend(args.name, namespace=self.shell.user_ns))
+            namespace = self.shell.user_ns if self.shell is not None else None
+            display(backend.set_backend(args.name, namespace=namespace))
 
     def _show_info(self, probe_devices: bool) -> None:
         """Show what is known at once; fill in devices in place when asked."""
