@@ -1,0 +1,167 @@
+"""What LiveMetrics costs a `fit`, next to Keras' own ways of showing one.
+
+Per backend, in a real kernel (one per backend, as a notebook runs it): a
+Dense(32, relu) -> Dense(1) model on 20,000 x 20 samples, batch 32 (625 steps
+per epoch), 3 epochs, fitted with
+
+    verbose0    fit(verbose=0): the anchor, nothing shown
+    verbose1    fit(verbose=1): Keras' progress bar, streamed to the notebook
+    bare        verbose=0 plus a callback whose on_train_batch_end does nothing
+                (it turns off Keras' background conversion of the logs)
+    live        LiveMetrics() as shipped (per-backend async choice)
+    live_async  LiveMetrics with async_safe=True (hooks on Keras' worker threads)
+    live_sync   LiveMetrics with async_safe=False
+
+For the live variants the benchmark answers the widget's "ready" over the
+kernel protocol as soon as it appears, exactly as a JupyterLab page does, so
+points are really sent while fit runs. Times are taken inside the kernel
+around `fit` only; the static fallback (PNG and tables) is drawn after the
+cell's code and is reported on its own line.
+
+Variants run interleaved in rounds (order rotated each round); each ratio is
+min(variant) / min(verbose0) over the rounds, which keeps other processes on
+a shared machine from deciding the result. torch runs with one intra-op
+thread: with its default two OpenMP threads on a busy 2-core machine a step
+costs 10-50x more whichever variant runs, which would hide what is measured.
+
+Run: .venv/bin/python bench/fit_overhead.py [--rounds N] [--backends jax,torch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from kernel_session import KernelSession  # noqa: E402
+from widget_client import RunningCell, send_custom, training_view_id  # noqa: E402
+
+BACKENDS = ("jax", "torch", "tensorflow")
+VARIANTS = ("verbose0", "verbose1", "bare", "live", "live_async", "live_sync")
+TARGET = 1.02  # LiveMetrics at most 1.02x fit(verbose=0)
+
+SETUP = """
+import time, numpy as np, keras, kerasnb
+if keras.backend.backend() == "torch":
+    import torch; torch.set_num_threads(1)
+rng = np.random.default_rng(0)
+x = rng.normal(size=(20000, 20)).astype("float32")
+y = (x[:, :1] * 2 - x[:, 1:2]).astype("float32")
+
+class Bare(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        pass
+
+def live(async_safe=None):
+    global last_live
+    last_live = kerasnb.LiveMetrics()
+    if async_safe is not None:
+        last_live.async_safe = async_safe
+    return last_live
+
+def fit_args(variant):
+    return {
+        "verbose0": lambda: dict(verbose=0),
+        "verbose1": lambda: dict(verbose=1),
+        "bare": lambda: dict(verbose=0, callbacks=[Bare()]),
+        "live": lambda: dict(callbacks=[live()]),
+        "live_async": lambda: dict(callbacks=[live(True)]),
+        "live_sync": lambda: dict(callbacks=[live(False)]),
+    }[variant]()
+
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(32, activation="relu"),
+                          keras.layers.Dense(1)])
+model.compile("adam", "mse", metrics=["mae"])
+model.fit(x[:640], y[:640], batch_size=32, epochs=1, verbose=0)  # compile outside timing
+"""
+
+TIMED = """
+_args = fit_args({variant!r})
+_t = time.perf_counter()
+model.fit(x, y, batch_size=32, epochs=3, **_args)
+print("SECONDS", time.perf_counter() - _t)
+"""
+
+FALLBACK = """
+from kerasnb.views import training as _views
+_record = last_live._run.stream.record(last_live._run.final)
+_t = time.perf_counter()
+_views.final_bundle(_views.TrainingView(), _record)
+print("SECONDS", time.perf_counter() - _t)
+"""
+
+
+def timed_fit(kernel: KernelSession, variant: str) -> float:
+    """Seconds of one fit, answering the live view's "ready" like a browser."""
+    cell = RunningCell(kernel, TIMED.format(variant=variant))
+
+    def answer_ready(msg: dict) -> bool:
+        comm_id = training_view_id(msg)
+        if comm_id is not None:
+            send_custom(kernel, comm_id, {"type": "ready"})
+            return True
+        return False
+
+    if variant.startswith("live"):
+        cell.watch(answer_ready)
+    reply = cell.finish()
+    if reply.error:
+        raise RuntimeError("\n".join(reply.error["traceback"]))
+    return _seconds(reply.stdout)
+
+
+def _seconds(stdout: str) -> float:
+    line = [line for line in stdout.splitlines() if line.startswith("SECONDS")][-1]
+    return float(line.split()[1])
+
+
+def measure(backend: str, rounds: int) -> tuple[dict[str, list[float]], float]:
+    times: dict[str, list[float]] = {v: [] for v in VARIANTS}
+    with KernelSession(env={"KERAS_BACKEND": backend}) as kernel:
+        kernel.ok("%load_ext kerasnb")
+        kernel.ok(SETUP)
+        for r in range(rounds):
+            order = VARIANTS[r % len(VARIANTS) :] + VARIANTS[: r % len(VARIANTS)]
+            for variant in order:
+                times[variant].append(timed_fit(kernel, variant))
+            print(f"  {backend} round {r + 1}/{rounds}", file=sys.stderr, flush=True)
+        fallback = _seconds(kernel.ok(FALLBACK).stdout)
+    return times, fallback
+
+
+def report(backend: str, times: dict[str, list[float]], fallback: float) -> str:
+    anchor = min(times["verbose0"])
+    ratio = {v: min(t) / anchor for v, t in times.items()}
+    print(f"{backend}: verbose0 {anchor:.3f} s (min of {len(times['verbose0'])})")
+    for variant in VARIANTS[1:]:
+        median = sorted(times[variant])[len(times[variant]) // 2]
+        print(
+            f"  {variant:<11} {ratio[variant]:.3f}x   (min {min(times[variant]):.3f} s, median {median:.3f} s)"
+        )
+    faster = "async" if ratio["live_async"] < ratio["live_sync"] else "sync"
+    if backend == "tensorflow":  # Keras never dispatches callbacks async on TF
+        faster = "same code path (TensorFlow runs callbacks synchronously)"
+    print(
+        f"  faster hook dispatch here: {faster}; static fallback after the cell: {fallback:.3f} s"
+    )
+    ok = "ok" if ratio["live"] <= TARGET else "MISS"
+    return f"BENCH fit_overhead_{backend} {ratio['live']:.3f} {TARGET} {ok}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--backends", default=",".join(BACKENDS))
+    args = parser.parse_args()
+    lines = []
+    for backend in args.backends.split(","):
+        times, fallback = measure(backend, args.rounds)
+        lines.append(report(backend, times, fallback))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

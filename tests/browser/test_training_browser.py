@@ -1,0 +1,81 @@
+"""LiveMetrics in a real JupyterLab: points appear during a real fit, Stop ends it cleanly."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from conftest import LabPage
+
+SETUP = """\
+import numpy as np, keras, kerasnb
+rng = np.random.default_rng(0)
+x = rng.normal(size=(4096, 8)).astype("float32")
+y = x[:, :1] * 2 - x[:, 1:2]
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                          keras.layers.Dense(1)])
+model.compile("adam", "mse", metrics=["mae"])
+"""
+# Far more epochs than the test waits for: only the Stop button ends it.
+FIT = """\
+live = kerasnb.LiveMetrics(title="<b>run</b> 1")
+history = model.fit(x, y, batch_size=32, epochs=2000, validation_split=0.2, callbacks=[live])
+"""
+AFTER = """\
+print("after:", live.state, live.stopped_at is not None,
+      len(live.history["loss"]) == len(history.history["loss"]) < 2000,
+      model.predict(x[:2], verbose=0).shape)
+"""
+
+
+def test_points_appear_during_fit_and_stop_ends_it(lab: LabPage) -> None:
+    page = lab.page
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    lab.open_notebook(
+        "live.ipynb", ["%load_ext kerasnb", "%keras_backend jax --no-devices", SETUP, FIT, AFTER]
+    )
+    lab.command("runmenu:run-all")  # fit runs until Stop: do not wait for the cells
+
+    view = page.locator(".kerasnb-live")
+    expect(view).to_have_attribute("data-state", "running", timeout=120_000)
+    expect(view.locator(".kn-title")).to_have_text("<b>run</b> 1")  # text, never markup
+    expect(view.locator(".kn-title b")).to_have_count(0)
+
+    # Points arrive while fit runs, and keep arriving.
+    expect(view).not_to_have_attribute("data-batch-points", "0", timeout=60_000)
+    seen = int(view.get_attribute("data-batch-points") or 0)
+    page.wait_for_function(
+        "n => Number(document.querySelector('.kerasnb-live').dataset.batchPoints) > n",
+        arg=seen,
+        timeout=60_000,
+    )
+    expect(view).not_to_have_attribute("data-epoch-points", "0", timeout=60_000)
+    expect(view.locator(".kn-status")).to_contain_text(re.compile(r"epoch \d+/2000 · .*steps/s"))
+    loss = view.locator('svg.kn-chart[data-metric="loss"]')
+    expect(loss.locator("path.kn-batch")).to_have_attribute("d", re.compile(r"^M[\d.]+,[\d.]+L"))
+    expect(loss.locator("circle.kn-val").first).to_be_visible()
+
+    # Hover shows the values under the cursor; log scale and smoothing redraw.
+    loss.locator("rect.kn-hover").hover()
+    expect(view.locator(".kn-tip").first).to_contain_text(re.compile(r"step \d+\nloss: "))
+    view.locator("input.kn-log").check()
+    expect(loss.locator(".kn-chart-title")).to_have_text("loss (log scale)")
+    view.locator("input.kn-smoothing").fill("0")
+    expect(loss.locator("path.kn-smooth")).to_have_count(0)
+
+    # Stop ends training after the current batch; the kernel keeps everything.
+    view.locator("button.kn-stop").click()
+    expect(view.first).to_have_attribute("data-state", "stopped", timeout=60_000)
+    expect(view.first.locator(".kn-status")).to_contain_text(
+        re.compile(r"fit stopped with the Stop button at epoch \d+/2000, step \d+/103")
+    )
+    outputs = page.locator(".jp-OutputArea-output")
+    expect(outputs.filter(has_text="after:")).to_have_text(
+        re.compile(r"after: stopped True True \(2, 1\)"), timeout=60_000
+    )
+    # At cell end the output carries the final table (and its static twins).
+    expect(page.locator(".kerasnb-live .kn-table").first).to_contain_text("validation")
+    assert errors == []
