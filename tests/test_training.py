@@ -11,6 +11,8 @@ import json
 import math
 import threading
 
+import pytest
+
 from kerasnb import busy_comm, live_mode
 from kerasnb.metric_stream import (
     FINISHED,
@@ -188,3 +190,24 @@ def test_busy_comm_declines_what_it_cannot_hook() -> None:
         kernel = None
 
     assert busy_comm.listen_while_busy(NotAComm(), lambda content: None) is False
+
+
+def test_first_ctrl_c_waits_for_a_step_boundary_second_one_does_not() -> None:
+    import signal
+
+    from kerasnb.interrupts import InterruptWatch
+
+    woken: list[bool] = []
+    before = signal.getsignal(signal.SIGINT)
+    watch = InterruptWatch(lambda: woken.append(True))
+    watch.start()
+    try:
+        signal.raise_signal(signal.SIGINT)  # remembered, not raised mid-step
+        assert woken == [True] and watch.seen
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)  # asked twice: now
+        signal.raise_signal(signal.SIGINT)
+        assert watch.take() is True and watch.take() is False
+    finally:
+        watch.stop()
+    assert signal.getsignal(signal.SIGINT) is before

@@ -22,6 +22,7 @@ import keras
 
 from kerasnb import live_display
 from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.interrupts import InterruptWatch
 from kerasnb.metric_stream import (
     FAILED,
     FINISHED,
@@ -88,6 +89,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self._run: _Run | None = None
         self._display: live_display.NoDisplay = live_display.NoDisplay()
         self._queue = BatchQueue()
+        self._epoch_logs: tuple[int, Any] | None = None
         self._eval_done: collections.deque[int] = collections.deque()  # evaluate/predict steps
         self._next_tick = math.inf
         self._eval_step = 0
@@ -101,6 +103,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self._begin("fit")
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._commit_epoch()
         self._drain(everything=True)
         self._queue.restart(getattr(self.model, "steps_per_execution", 1) or 1)
         self._stream.begin_epoch(epoch)
@@ -115,15 +118,25 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
         self._drain(everything=True)  # Keras has waited for every batch-end hook
-        self._stream.end_epoch(epoch, logs)
+        # Callbacks after us may still add to these logs (ReduceLROnPlateau adds
+        # "learning_rate"); they are read at the next hook, complete, as History sees them.
+        self._epoch_logs = (epoch, logs)
+
+    def _commit_epoch(self) -> None:
+        if self._epoch_logs is None or self._run is None:
+            return
+        (epoch, logs), self._epoch_logs = self._epoch_logs, None
+        self._run.stream.end_epoch(epoch, logs)
         self._read_learning_rate()
-        if time.monotonic() >= self._next_tick:
+        if self._display.wake or time.monotonic() >= self._next_tick:
             self._tick()
 
     def on_train_end(self, logs: Any = None) -> None:
         run = self._run
         if run is None or run.state != RUNNING:
             return
+        self._interrupt_if_asked()
+        self._commit_epoch()
         self._drain(everything=True)
         stream = run.stream
         where = f"epoch {stream.epoch + 1}/{stream.epochs}"
@@ -132,7 +145,8 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         elif getattr(self.model, "stop_training", False):
             self._finish(STOPPED, f"fit stopped early by a callback after {where}")
         else:
-            self._finish(FINISHED, f"fit finished: {stream.epochs} epochs")
+            epochs = f"{stream.epochs} epoch{'s' if stream.epochs != 1 else ''}"
+            self._finish(FINISHED, f"fit finished: {epochs}")
 
     # evaluate (also the validation inside fit) and predict ---------------
 
@@ -153,6 +167,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self._eval_done.append(batch)
 
     def on_test_end(self, logs: Any = None) -> None:
+        self._interrupt_if_asked()
         stream = self._stream
         self._drain()
         if self._in_fit():
@@ -173,6 +188,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self._eval_done.append(batch)
 
     def on_predict_end(self, logs: Any = None) -> None:
+        self._interrupt_if_asked()
         self._drain()
         self._finish(FINISHED, f"predict finished: {_steps(self._stream)}")
 
@@ -200,6 +216,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
             start=now,
         )
         self._queue.restart()
+        self._epoch_logs = None
         self._eval_done.clear()
         self._eval_step = 0
         self.state = RUNNING
@@ -211,6 +228,8 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self._display = run.display = live_display.open_display(
             stream.progress(now), self.title, run.cell_end
         )
+        run.interrupts = InterruptWatch(self._wake_up)
+        run.interrupts.start()
         run.on_late_end = self._late_end
         self._next_tick = now + self.update_interval
 
@@ -229,12 +248,22 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         elif stream.kind != "fit" and self._eval_step:
             stream.add_batch(self._eval_step - 1, None)
 
+    def _wake_up(self) -> None:
+        self._display.wake = True
+
+    def _interrupt_if_asked(self) -> None:
+        """Raise the Ctrl-C that came during the last step, now that Keras' state is whole."""
+        run = self._run
+        if run is not None and run.interrupts is not None and run.interrupts.take():
+            raise KeyboardInterrupt
+
     def _tick(self) -> None:
         now = time.monotonic()
         self._next_tick = now + self.update_interval
         run, display = self._run, self._display
         if run is None or run.state != RUNNING:
             return
+        self._interrupt_if_asked()
         if display.stop_requested and not run.stopped_by_user and self._in_fit():
             run.stopped_by_user = True
             self.model.stop_training = True  # Keras ends fit after this batch
@@ -251,6 +280,8 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         assert run is not None
         stream = run.stream
         self._next_tick = math.inf
+        if run.interrupts is not None:
+            run.interrupts.stop()
         run.state = self.state = state
         if stream.kind == "fit" and state != FINISHED:
             self.stopped_at = (stream.epoch, stream.step)
@@ -262,6 +293,7 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         """The cell ended but this run never reached its end hook: say where it stopped."""
         if self._run is not run:
             return
+        self._commit_epoch()
         self._drain(everything=True)
         stream = run.stream
         where = f"epoch {stream.epoch + 1}/{stream.epochs}, {_steps(stream)}"
@@ -302,6 +334,7 @@ class _Run:
         self.learning_rate_stale = True
         self.final: Progress | None = None
         self.display: live_display.NoDisplay | None = None
+        self.interrupts: InterruptWatch | None = None
         self.on_late_end: Any = None
 
     def cell_end(self, error: BaseException | None) -> RunRecord:
