@@ -61,11 +61,12 @@ class InterruptWatch:
         previous = self._previous
         if previous is signal.SIG_IGN:
             return
-        if not self.seen:
+        if self._installed and not self.seen:
             self.seen = True
             self._on_interrupt()
             return
-        # Asked twice and no step boundary came: interrupt now, as without us.
+        # Asked twice and no step boundary came (or the run is over but another
+        # handler was chained after ours): interrupt now, as without us.
         self.seen = False
         if callable(previous):
             previous(signum, frame)

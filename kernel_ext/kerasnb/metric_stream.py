@@ -39,6 +39,8 @@ _RATE_WEIGHT = 0.3
 def json_number(value: Any) -> Any:
     """A log value the browser can parse: NaN and infinities become strings.
 
+    Floats keep six significant digits.
+
     JSON has no NaN, and a NaN that slips into a widget message breaks the
     frontend's `JSON.parse`, so they travel as "NaN", "Infinity", "-Infinity"
     (what JavaScript's `Number()` turns back into the same value).
@@ -47,7 +49,9 @@ def json_number(value: Any) -> Any:
         if math.isnan(value):
             return "NaN"
         return "Infinity" if value > 0 else "-Infinity"
-    if isinstance(value, bool | int | float | str) or value is None:
+    if isinstance(value, float):
+        return float(f"{value:.6g}")  # plenty for a plot; halves what is sent and saved
+    if isinstance(value, bool | int | str) or value is None:
         return value
     return str(value)
 

@@ -109,8 +109,22 @@ def curves_png(record: RunRecord, dpi: int = 80) -> bytes | None:
     FigureCanvasAgg(figure)
     for axes, name in zip(figure.subplots(1, len(names), squeeze=False)[0], names, strict=True):
         _draw_panel(axes, record, name)
+    return _small_png(figure)
+
+
+def _small_png(figure: Any) -> bytes:
+    """PNG bytes with a 64-colour palette: a third of the size, same look for line plots.
+
+    The image is saved in the notebook (twice: as image/png and inside the
+    HTML twin), so its size is what a saved notebook grows by per fit.
+    """
+    from PIL import Image
+
+    canvas = figure.canvas
+    canvas.draw()
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    image.convert("RGB").quantize(colors=64).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
