@@ -87,6 +87,16 @@ def test_fit_with_keras_callbacks_shows_curves_not_progress_lines(kernel: Kernel
     assert facts == (True, keys, 18, 2, "finished", None, True)
 
 
+def test_learning_rate_schedule_is_followed(kernel: KernelSession) -> None:
+    reply = kernel.ok(
+        "decay = keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=8, decay_rate=0.5)\n"
+        "scheduled = make_model()\n"
+        "scheduled.compile(keras.optimizers.Adam(decay), 'mse')\n"
+        "h = scheduled.fit(x, y, batch_size=64, epochs=2, callbacks=[kerasnb.LiveMetrics()])"
+    )
+    assert "learning rate: 0.01 → 0.0025" in _final(reply)["text/plain"]  # 16 steps, halved per 8
+
+
 def test_bad_argument_says_how_to_fix(kernel: KernelSession) -> None:
     reply = kernel.run("kerasnb.LiveMetrics(update_interval=0)")
     assert reply.error_line == (

@@ -37,9 +37,6 @@ class NoDisplay:
     def take_catch_up(self) -> bool:
         return False
 
-    def settle(self) -> None:
-        pass
-
 
 class LiveDisplay(NoDisplay):
     """The widget of one run, shown in place and finished off when the cell ends."""
@@ -111,11 +108,6 @@ class LiveDisplay(NoDisplay):
         self.view.snapshot = record.points
         self.view.table = self._views.final_table(record)
         self._handle.update(self._views.final_bundle(self.view, record), raw=True)
-
-    def settle(self) -> None:
-        """Finish now rather than at cell end (used where no cell is running)."""
-        if not self._settled:
-            self._finish(self._on_cell_end(None))
 
 
 def open_display(progress: Progress, title: str, on_cell_end: CellEnd) -> NoDisplay:

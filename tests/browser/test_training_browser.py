@@ -1,4 +1,4 @@
-"""LiveMetrics in a real JupyterLab: points appear during a real fit, Stop ends it cleanly."""
+"""LiveMetrics in a real JupyterLab: points appear during a real fit, Stop ends it, NaN shows."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ FIT = """\
 live = kerasnb.LiveMetrics(title="<b>run</b> 1")
 history = model.fit(x, y, batch_size=32, epochs=2000, validation_split=0.2, callbacks=[live])
 """
+# Labels turn NaN two thirds into the epoch: the loss goes NaN mid-curve.
+NAN_FIT = """\
+y_bad = y.copy()
+y_bad[2000:] = np.nan
+nan_live = kerasnb.LiveMetrics(title="nan")
+h = model.fit(x, y_bad, batch_size=32, epochs=2, shuffle=False, callbacks=[nan_live])
+"""
 AFTER = """\
 print("after:", live.state, live.stopped_at is not None,
       len(live.history["loss"]) == len(history.history["loss"]) < 2000,
@@ -30,12 +37,13 @@ print("after:", live.state, live.stopped_at is not None,
 """
 
 
-def test_points_appear_during_fit_and_stop_ends_it(lab: LabPage) -> None:
+def test_points_appear_during_fit_stop_ends_it_nan_is_marked(lab: LabPage) -> None:
     page = lab.page
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     lab.open_notebook(
-        "live.ipynb", ["%load_ext kerasnb", "%keras_backend jax --no-devices", SETUP, FIT, AFTER]
+        "live.ipynb",
+        ["%load_ext kerasnb", "%keras_backend jax --no-devices", SETUP, FIT, AFTER, NAN_FIT],
     )
     lab.command("runmenu:run-all")  # fit runs until Stop: do not wait for the cells
 
@@ -78,4 +86,15 @@ def test_points_appear_during_fit_and_stop_ends_it(lab: LabPage) -> None:
     )
     # At cell end the output carries the final table (and its static twins).
     expect(page.locator(".kerasnb-live .kn-table").first).to_contain_text("validation")
+
+    # NaN losses are marked, and the finite part of the curve is still drawn.
+    nan_view = page.locator(".kerasnb-live").filter(has_text="nan").last
+    expect(nan_view).to_have_attribute("data-state", "finished", timeout=60_000)
+    nan_loss = nan_view.locator('svg.kn-chart[data-metric="loss"]')
+    expect(nan_loss).not_to_have_attribute("data-bad-points", "0")
+    expect(nan_loss.locator("path.kn-bad").first).to_be_attached()
+    expect(nan_loss.locator("path.kn-batch")).to_have_attribute(
+        "d", re.compile(r"^M[\d.]+,[\d.]+L")
+    )
+    expect(nan_view.locator(".kn-table")).to_contain_text("NaN")
     assert errors == []
