@@ -10,9 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kernel_session import KernelSession  # noqa: E402
-
-BACKENDS = ("jax", "torch", "tensorflow")
+from kernel_session import BACKENDS, KernelSession  # noqa: E402
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

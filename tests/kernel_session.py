@@ -13,6 +13,7 @@ from typing import Any
 
 from jupyter_client.manager import KernelManager
 
+BACKENDS = ("jax", "torch", "tensorflow")
 QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
 
 

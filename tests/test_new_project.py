@@ -18,9 +18,9 @@ import nbformat
 import pytest
 import yaml
 
-from conftest import BACKENDS
 from kerasnb import export_notebook, new_project
 from kerasnb.errors import KerasnbError
+from kernel_session import BACKENDS
 
 KERNEL_EXT = str(Path(__file__).parents[1] / "kernel_ext")
 LAYOUT = [

@@ -22,13 +22,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from playwright.sync_api import Page, expect
+from lab_harness import LabPage, LabServer
+from playwright.sync_api import Page
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
@@ -45,9 +44,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SERVER_START_TIMEOUT_S = 60
-KERNEL_TIMEOUT_MS = 60_000
-KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3 (ipykernel)"}
-KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
 
 
 # --- markers and failure artifacts -------------------------------------------
@@ -92,24 +88,6 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 # --- the JupyterLab server ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LabServer:
-    """A running JupyterLab server on loopback."""
-
-    url: str
-    token: str
-    root: Path
-
-    def page_url(self, path: str, query: str = "") -> str:
-        """URL of a lab page, with the token; `path` like 'lab/tree/a.ipynb'."""
-        return f"{self.url}/{path}?{query}{'&' if query else ''}token={self.token}"
-
-    def get_json(self, path: str) -> Any:
-        """GET a server API path like 'api/status' and decode its JSON."""
-        with urllib.request.urlopen(self.page_url(path), timeout=10) as response:
-            return json.load(response)
 
 
 def _free_port() -> int:
@@ -194,50 +172,6 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 
 # --- driving a notebook ------------------------------------------------------
-
-
-class LabPage:
-    """A Playwright page on the lab server, with the steps every test needs."""
-
-    def __init__(self, page: Page, server: LabServer) -> None:
-        self.page = page
-        self.server = server
-
-    def open_notebook(self, name: str, cells: list[str]) -> None:
-        """Write a notebook of code cells and open it in a fresh workspace."""
-        notebook = nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_code_cell(source) for source in cells],
-            metadata={"kernelspec": KERNELSPEC},
-        )
-        nbformat.write(notebook, self.server.root / name)
-        workspace = re.sub(r"\W+", "-", name)
-        path = f"lab/workspaces/{workspace}/tree/{urllib.parse.quote(name)}"
-        self.page.goto(self.server.page_url(path, "reset"))
-        expect(self.page.locator(".jp-NotebookPanel")).to_be_visible(timeout=30_000)
-        self.wait_for_idle_kernel()
-
-    def wait_for_idle_kernel(self) -> None:
-        # The notebook's own indicator says idle before a kernel exists; the
-        # status bar names the kernel only once it runs.
-        expect(self.page.locator(".jp-StatusBar-Widget")).to_contain_text(
-            KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS
-        )
-
-    def command(self, command_id: str) -> None:
-        """Start a JupyterLab command; the server fixture exposes `window.jupyterapp`.
-
-        Does not wait for the command to finish: wait for what it changes.
-        """
-        self.page.evaluate("id => { void window.jupyterapp.commands.execute(id); }", command_id)
-
-    def run_all(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
-        """Run all cells afresh and wait until each code cell shows its execution count."""
-        prompts = self.page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt")
-        count = prompts.count()
-        self.command("notebook:clear-all-cell-outputs")  # forget counts of an earlier run
-        expect(prompts).to_have_text(["[ ]:"] * count)
-        self.command("runmenu:run-all")
-        expect(prompts).to_have_text([re.compile(r"\[\d+\]:")] * count, timeout=timeout_ms)
 
 
 @pytest.fixture

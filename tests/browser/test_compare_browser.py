@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from lab_harness import LabPage
 from playwright.sync_api import expect
-
-from conftest import LabPage
 
 BACKENDS = ["jax", "torch", "tensorflow"]
 DATA = """\

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lab_harness import LabPage, LabServer
 from playwright.sync_api import expect
-
-from conftest import LabPage, LabServer
 
 
 def test_extension_is_enabled_on_the_server(lab_server: LabServer) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lab_harness import LabPage
 from playwright.sync_api import expect
-
-from conftest import LabPage
 
 SETUP = """\
 import numpy as np, keras, kerasnb

@@ -1,0 +1,84 @@
+"""The JupyterLab server handle and the page driver shared by browser tests.
+
+Kept out of conftest.py so tests can import them by a name no other module
+in the suite shares.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from playwright.sync_api import Page, expect
+
+KERNEL_TIMEOUT_MS = 60_000
+KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3 (ipykernel)"}
+KERNEL_IDLE = "Python 3 (ipykernel) | Idle"
+
+
+@dataclass(frozen=True)
+class LabServer:
+    """A running JupyterLab server on loopback."""
+
+    url: str
+    token: str
+    root: Path
+
+    def page_url(self, path: str, query: str = "") -> str:
+        """URL of a lab page, with the token; `path` like 'lab/tree/a.ipynb'."""
+        return f"{self.url}/{path}?{query}{'&' if query else ''}token={self.token}"
+
+    def get_json(self, path: str) -> Any:
+        """GET a server API path like 'api/status' and decode its JSON."""
+        with urllib.request.urlopen(self.page_url(path), timeout=10) as response:
+            return json.load(response)
+
+
+class LabPage:
+    """A Playwright page on the lab server, with the steps every test needs."""
+
+    def __init__(self, page: Page, server: LabServer) -> None:
+        self.page = page
+        self.server = server
+
+    def open_notebook(self, name: str, cells: list[str]) -> None:
+        """Write a notebook of code cells and open it in a fresh workspace."""
+        notebook = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell(source) for source in cells],
+            metadata={"kernelspec": KERNELSPEC},
+        )
+        nbformat.write(notebook, self.server.root / name)
+        workspace = re.sub(r"\W+", "-", name)
+        path = f"lab/workspaces/{workspace}/tree/{urllib.parse.quote(name)}"
+        self.page.goto(self.server.page_url(path, "reset"))
+        expect(self.page.locator(".jp-NotebookPanel")).to_be_visible(timeout=30_000)
+        self.wait_for_idle_kernel()
+
+    def wait_for_idle_kernel(self) -> None:
+        # The notebook's own indicator says idle before a kernel exists; the
+        # status bar names the kernel only once it runs.
+        expect(self.page.locator(".jp-StatusBar-Widget")).to_contain_text(
+            KERNEL_IDLE, timeout=KERNEL_TIMEOUT_MS
+        )
+
+    def command(self, command_id: str) -> None:
+        """Start a JupyterLab command; the server fixture exposes `window.jupyterapp`.
+
+        Does not wait for the command to finish: wait for what it changes.
+        """
+        self.page.evaluate("id => { void window.jupyterapp.commands.execute(id); }", command_id)
+
+    def run_all(self, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
+        """Run all cells afresh and wait until each code cell shows its execution count."""
+        prompts = self.page.locator(".jp-NotebookPanel:visible .jp-CodeCell .jp-InputPrompt")
+        count = prompts.count()
+        self.command("notebook:clear-all-cell-outputs")  # forget counts of an earlier run
+        expect(prompts).to_have_text(["[ ]:"] * count)
+        self.command("runmenu:run-all")
+        expect(prompts).to_have_text([re.compile(r"\[\d+\]:")] * count, timeout=timeout_ms)
