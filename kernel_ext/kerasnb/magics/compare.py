@@ -7,11 +7,17 @@ from typing import Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from kerasnb import comparison
 from kerasnb.errors import KerasnbError, not_an_extension
 from kerasnb.magics import usage_errors
 
 load_ipython_extension = not_an_extension(__name__)
+
+
+def _comparison() -> Any:
+    """The compare machinery, imported at first use so `%load_ext` stays cheap."""
+    from kerasnb import comparison
+
+    return comparison
 
 
 @magics_class
@@ -77,9 +83,9 @@ class CompareMagics(Magics):
                         "%%keras_compare runs a cell: put it on the first line of a cell "
                         "(or use `%keras_compare --stop` to stop the backend kernels)"
                     )
-                comparison.compare_kernels().stop()
+                _comparison().compare_kernels().stop()
                 return
-            result = comparison.compare(
+            result = _comparison().compare(
                 cell,
                 backends=args.backends,
                 timeout=args.timeout,
@@ -131,9 +137,9 @@ class CompareMagics(Magics):
                         "%%keras_setup runs a cell: put it on the first line of a cell "
                         "(or use `%keras_setup --clear` to forget the setup cells)"
                     )
-                comparison.compare_kernels().clear_setup()
+                _comparison().compare_kernels().clear_setup()
                 return
-            comparison.compare_setup(cell)
+            _comparison().compare_setup(cell)
 
 
 MAGICS = CompareMagics

@@ -12,7 +12,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb import export, extension
+from kerasnb import extension
 from kerasnb.errors import KerasnbError, not_an_extension
 from kerasnb.magics import usage_errors
 
@@ -81,6 +81,8 @@ class ExportMagics(Magics):
         shell: Any = self.shell
         with usage_errors():
             args = parse_magic_line(line)
+            from kerasnb import export  # at first use: keeps %load_ext cheap
+
             result = export.export_cell(
                 f"%%keras_export {line}\n{cell}",
                 args.target,
