@@ -19,7 +19,13 @@ from kerasnb.errors import KerasnbError, not_an_extension
 load_ipython_extension = not_an_extension(__name__)
 
 # Modules holding one Magics subclass each, registered in this order.
-FEATURE_MODULES = ("kerasnb.magics.backend", "kerasnb.magics.export", "kerasnb.magics.compare", "kerasnb.magics.views", "kerasnb.magics.training")
+FEATURE_MODULES = (
+    "kerasnb.magics.backend",
+    "kerasnb.magics.export",
+    "kerasnb.magics.compare",
+    "kerasnb.magics.views",
+    "kerasnb.magics.training",
+)
 
 
 def magics_classes() -> list[type[Magics]]:
