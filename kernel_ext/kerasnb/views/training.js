@@ -39,8 +39,9 @@ function applyPoints(store, msg) {
   for (const column of Object.values(store.metrics)) {
     while (column.length < before + added) column.push(null);
   }
-  store.x.push(...b.x);
-  store.epoch.push(...b.epoch);
+  // Loops, not push(...array): a catch-up message can carry 100k+ points.
+  for (const v of b.x) store.x.push(v);
+  for (const v of b.epoch) store.epoch.push(v);
   for (const row of msg.epochs || []) {
     const logs = {};
     for (const [k, v] of Object.entries(row.logs)) logs[k] = num(v);
@@ -171,7 +172,7 @@ function yRange(series, ui, ok) {
   const ys = series.flatMap((s) => s.ys.filter(ok));
   if (!ys.length) return [0, 1];
   const tf = ui.log ? Math.log10 : (v) => v;
-  let lo = tf(Math.min(...ys)), hi = tf(Math.max(...ys));
+  let lo = tf(ys.reduce((a, v) => Math.min(a, v))), hi = tf(ys.reduce((a, v) => Math.max(a, v)));
   if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
   const pad = (hi - lo) * 0.05;
   return [lo - pad, hi + pad];
@@ -328,10 +329,18 @@ function render({ model, el: host }) {
     drawTable(tableBox, model.get("table"));
   };
   const later = () => { if (!frame) frame = requestAnimationFrame(draw); };
+  // Stop is repeated each second until the run leaves "running": a kernel that
+  // missed the first message (a rare lost Stop, not understood yet) sees the next.
+  let resend = 0;
+  const sendStop = () => {
+    if ((model.get("progress") || {}).state !== "running") { clearInterval(resend); return; }
+    model.send({ type: "stop" });
+  };
   stop.addEventListener("click", () => {
     stop.dataset.sent = "1";
     stop.textContent = "Stopping…";
-    model.send({ type: "stop" });
+    sendStop();
+    if (!resend) resend = setInterval(sendStop, 1000);
     later();
   });
   logBox.addEventListener("change", () => { ui.log = logBox.checked; later(); });
@@ -343,6 +352,7 @@ function render({ model, el: host }) {
     store.listeners.delete(later);
     for (const name of ["progress", "can_stop", "table", "title"]) model.off(`change:${name}`, later);
     if (frame) cancelAnimationFrame(frame);
+    clearInterval(resend);
   };
 }
 
