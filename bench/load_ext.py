@@ -48,7 +48,9 @@ def main() -> None:
         ratio = load / keras
         print(f"{backend:<11} {load * 1000:>15.1f} ms {keras * 1000:>10.0f} ms {ratio:>7.3f}")
         verdict = "ok" if ratio <= TARGET_RATIO else "MISS"
-        lines.append(f"BENCH load_ext_vs_import_keras_{backend} {ratio:.3f} {TARGET_RATIO} {verdict}")
+        lines.append(
+            f"BENCH load_ext_vs_import_keras_{backend} {ratio:.3f} {TARGET_RATIO} {verdict}"
+        )
     print("\n".join(lines))
 
 

@@ -185,11 +185,9 @@ def test_live_mode_status_texts() -> None:
     )
 
 
-def test_busy_comm_declines_what_it_cannot_hook() -> None:
-    class NotAComm:
-        kernel = None
-
-    assert busy_comm.listen_while_busy(NotAComm(), lambda content: None) is False
+def test_busy_comm_declines_outside_a_kernel() -> None:
+    assert busy_comm.listen_while_busy("some-comm-id", lambda content: None) is False
+    busy_comm.stop_listening("some-comm-id")  # nothing to stop: no error
 
 
 def test_first_ctrl_c_waits_for_a_step_boundary_second_one_does_not() -> None:

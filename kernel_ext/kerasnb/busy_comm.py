@@ -3,12 +3,17 @@
 A kernel runs one cell at a time on its main thread, so a click on a widget
 (Stop) normally waits in the queue until `fit` returns, which is too late to
 stop it. ipykernel 7.4 reads the shell socket on a thread of its own and asks
-each comm, on that thread, where to route its next message
+the target comm, on that thread, where to route each message
 (`_reply_subshell_for`, the hook it uses for kernel subshells). Wrapping that
-hook on one comm lets us look at its messages the moment they arrive, without
-taking them out of the normal queue: the main thread still gets them later.
+hook lets us look at a comm's messages the moment they arrive, without taking
+them out of the normal queue: the main thread still gets them later.
 
-The hook is private to ipykernel, so this is kept to one small function that
+The wrapper sits on ipykernel's comm class and looks messages up by comm id,
+so a listener is in place before its comm is even opened: the browser may
+answer a widget's `comm_open` before the line after the widget's constructor
+runs, and that first answer must not be missed.
+
+The hook is private to ipykernel, so this is kept to one small module that
 reports whether it could attach; callers fall back to "interrupt the kernel".
 """
 
@@ -24,31 +29,76 @@ load_ipython_extension = not_an_extension(__name__)
 
 _log = logging.getLogger(__name__)
 
+Handler = Callable[[dict[str, Any]], None]
 
-def listen_while_busy(comm: Any, handler: Callable[[dict[str, Any]], None]) -> bool:
-    """Call `handler(content)` on ipykernel's shell thread for each custom message to `comm`.
+# Set on the wrapper, so that a re-imported kerasnb finds the listeners (and
+# does not wrap twice) after `%reload_ext` or a backend switch.
+_LISTENERS = "_kerasnb_listeners"
+
+
+def listen_while_busy(comm_id: str, handler: Handler) -> bool:
+    """From now on, call `handler(content)` on ipykernel's shell thread for each
+    custom message to the comm `comm_id`, which may not be open yet.
 
     `handler` runs on another thread than the cell: it must only set flags.
     Messages still reach the widget's normal `on_msg` handlers afterwards.
+    Call `stop_listening(comm_id)` when the messages no longer matter.
 
     Returns:
-        True when attached; False where the kernel cannot do this (other
+        True when listening; False where the kernel cannot do this (other
         kernels, ipykernel before 7.4, no kernel at all).
     """
-    route = getattr(comm, "_reply_subshell_for", None)
-    kernel = getattr(comm, "kernel", None)
-    if route is None or getattr(kernel, "shell_channel_thread", None) is None:
+    listeners = _listeners()
+    if listeners is None:
         return False
-
-    def route_and_look(data: Any, default: Any) -> Any:
-        try:
-            if isinstance(data, dict) and data.get("method") == "custom":
-                content = data.get("content")
-                if isinstance(content, dict):
-                    handler(content)
-        except Exception:  # never break the kernel's message routing
-            _log.exception("kerasnb: handling a widget message early failed")
-        return route(data, default)
-
-    comm._reply_subshell_for = route_and_look
+    listeners[comm_id] = handler
     return True
+
+
+def stop_listening(comm_id: str) -> None:
+    listeners = _listeners()
+    if listeners is not None:
+        listeners.pop(comm_id, None)
+
+
+def _listeners() -> dict[str, Handler] | None:
+    """The listeners, after wrapping ipykernel's routing hook once; None where impossible."""
+    comm_class = _kernel_comm_class()
+    if comm_class is None:
+        return None
+    route = comm_class._reply_subshell_for
+    existing = getattr(route, _LISTENERS, None)
+    if existing is not None:
+        return existing
+    listeners: dict[str, Handler] = {}
+
+    def route_and_look(comm: Any, data: Any, default: Any) -> Any:
+        handler = listeners.get(getattr(comm, "comm_id", ""))
+        if handler is not None:
+            try:
+                if isinstance(data, dict) and data.get("method") == "custom":
+                    content = data.get("content")
+                    if isinstance(content, dict):
+                        handler(content)
+            except Exception:  # never break the kernel's message routing
+                _log.exception("kerasnb: handling a widget message early failed")
+        return route(comm, data, default)
+
+    setattr(route_and_look, _LISTENERS, listeners)
+    comm_class._reply_subshell_for = route_and_look
+    return listeners
+
+
+def _kernel_comm_class() -> Any:
+    """ipykernel's comm class, where this kernel asks comms how to route messages."""
+    try:
+        from ipykernel.comm.comm import BaseComm
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    if getattr(kernel, "shell_channel_thread", None) is None:
+        return None
+    if not callable(getattr(BaseComm, "_reply_subshell_for", None)):
+        return None
+    return BaseComm

@@ -10,6 +10,7 @@ and is also drawn when the cell was interrupted or failed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -50,14 +51,20 @@ class LiveDisplay(NoDisplay):
         self._shell = shell
         self._on_cell_end = on_cell_end
         self._settled = False
-        self.view = view_module.TrainingView(
-            kind=progress.kind, title=title, progress=progress.to_dict()
-        )
-        self.early = busy_comm.listen_while_busy(self.view.comm, self._on_early_message)
+        # Listen before the widget's comm opens: the page answers that opening
+        # with "ready", possibly before the constructor below has returned.
+        self._comm_id = uuid.uuid4().hex
+        self.early = busy_comm.listen_while_busy(self._comm_id, self._on_early_message)
         # Without early messages a new view is caught up only when the cell ends.
         self.wants_points = not self.early
-        self.view.can_stop = self.early and progress.kind == "fit"
-        self.view.stop_hint = "" if self.early else view_module.NO_STOP_HINT
+        self.view = view_module.TrainingView(
+            model_id=self._comm_id,
+            kind=progress.kind,
+            title=title,
+            progress=progress.to_dict(),
+            can_stop=self.early and progress.kind == "fit",
+            stop_hint="" if self.early else view_module.NO_STOP_HINT,
+        )
         self.view.on_msg(self._on_message)
         text = view_module.running_text(progress, title)
         self._handle = display(
@@ -102,6 +109,7 @@ class LiveDisplay(NoDisplay):
 
     def _finish(self, record: RunRecord) -> None:
         self._shell.events.unregister("post_run_cell", self._post_run_cell)
+        busy_comm.stop_listening(self._comm_id)
         self._settled = True
         self.view.progress = record.progress.to_dict()
         self.view.can_stop = False

@@ -329,18 +329,10 @@ function render({ model, el: host }) {
     drawTable(tableBox, model.get("table"));
   };
   const later = () => { if (!frame) frame = requestAnimationFrame(draw); };
-  // Stop is repeated each second until the run leaves "running": a kernel that
-  // missed the first message (a rare lost Stop, not understood yet) sees the next.
-  let resend = 0;
-  const sendStop = () => {
-    if ((model.get("progress") || {}).state !== "running") { clearInterval(resend); return; }
-    model.send({ type: "stop" });
-  };
   stop.addEventListener("click", () => {
     stop.dataset.sent = "1";
     stop.textContent = "Stopping…";
-    sendStop();
-    if (!resend) resend = setInterval(sendStop, 1000);
+    model.send({ type: "stop" });
     later();
   });
   logBox.addEventListener("change", () => { ui.log = logBox.checked; later(); });
@@ -352,7 +344,6 @@ function render({ model, el: host }) {
     store.listeners.delete(later);
     for (const name of ["progress", "can_stop", "table", "title"]) model.off(`change:${name}`, later);
     if (frame) cancelAnimationFrame(frame);
-    clearInterval(resend);
   };
 }
 
