@@ -4,29 +4,35 @@ Per backend, in a real kernel (one per backend, as a notebook runs it): a
 Dense(32, relu) -> Dense(1) model on 20,000 x 20 samples, batch 32 (625 steps
 per epoch), 3 epochs, fitted with
 
-    verbose0    fit(verbose=0): the anchor, nothing shown
-    verbose1    fit(verbose=1): Keras' progress bar, streamed to the notebook
-    bare        verbose=0 plus a callback whose on_train_batch_end does nothing
-                (it turns off Keras' background conversion of the logs)
-    live        LiveMetrics() as shipped (per-backend async choice)
-    live_async  LiveMetrics with async_safe=True (hooks on Keras' worker threads)
-    live_sync   LiveMetrics with async_safe=False
+    verbose0        fit(verbose=0): the anchor, nothing shown
+    verbose0_again  the anchor once more: its ratios are the noise of the machine
+    verbose1        fit(verbose=1): Keras' progress bar, streamed to the notebook
+    bare            verbose=0 plus a callback whose on_train_batch_end does nothing
+                    (it turns off Keras' background conversion of the logs)
+    live            LiveMetrics() as shipped (per-backend async choice)
+    live_async      LiveMetrics with async_safe=True (hooks on Keras' worker threads)
+    live_sync       LiveMetrics with async_safe=False
 
 For the live variants the benchmark answers the widget's "ready" over the
 kernel protocol as soon as it appears, exactly as a JupyterLab page does, so
-points are really sent while fit runs. Times are taken inside the kernel
-around `fit` only; the static fallback (PNG and tables) is drawn after the
-cell's code and is reported on its own line.
+points are really sent while fit runs. Times (wall and the kernel process'
+CPU) are taken inside the kernel around `fit` only; the static fallback (PNG
+and tables) is drawn after the cell's code and is reported on its own line.
 
-Every other variant runs right after a verbose0 fit of its own, and its
-ratio is the median over the rounds of (variant / the verbose0 just before),
-so the two fits of a pair share whatever else the machine is doing; the
-order of variants rotates each round. min(variant) / min(verbose0) is printed
-too. On tensorflow `bare` is the same code path as verbose0 (TensorFlow runs
-callbacks synchronously either way), so its ratio there shows the noise. torch
-runs with one intra-op thread: with its default two OpenMP threads on a busy
-2-core machine a step costs 10-50x more whichever variant runs, which would
-hide what is measured.
+Every other variant runs next to a verbose0 fit of its own (before it in
+even rounds, after it in odd ones), and its ratio is the median over the
+rounds of (variant / its verbose0), so the two fits of a pair share whatever
+else the machine is doing; the order of variants rotates each round. The
+range of each variant's ratios is printed too: verbose0_again's range is how
+far two identical fits differ here, the resolution of every other line. On
+tensorflow `bare`, `live`, `live_async` and `live_sync` share one code path
+for batch hooks (TensorFlow runs callbacks synchronously either way).
+
+Both torch and tensorflow run with one intra-op (and, for tensorflow, one
+inter-op) thread: with their default thread pools on a busy 2-core machine a
+step costs up to 10-50x more whichever variant runs, which would hide what is
+measured. LiveMetrics' own per-batch and per-update cost is also timed on its
+own, without Keras around it, a figure that machine noise barely moves.
 
 Run: .venv/bin/python bench/fit_overhead.py [--rounds N] [--backends jax,torch]
 """
@@ -44,12 +50,18 @@ from kernel_session import KernelSession  # noqa: E402
 from widget_client import RunningCell, send_custom, training_view_id  # noqa: E402
 
 BACKENDS = ("jax", "torch", "tensorflow")
-VARIANTS = ("verbose0", "verbose1", "bare", "live", "live_async", "live_sync")
+VARIANTS = ("verbose0", "verbose0_again", "verbose1", "bare", "live", "live_async", "live_sync")
+CLOCKS = ("wall", "cpu")
 TARGET = 1.02  # LiveMetrics at most 1.02x fit(verbose=0)
 UPDATE_INTERVAL_S = 0.25  # LiveMetrics' default
 
 SETUP = """
-import time, numpy as np, keras, kerasnb
+import os, time
+if os.environ["KERAS_BACKEND"] == "tensorflow":  # before TensorFlow starts its thread pools
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+import numpy as np, keras, kerasnb
 if keras.backend.backend() == "torch":
     import torch; torch.set_num_threads(1)
 rng = np.random.default_rng(0)
@@ -70,6 +82,7 @@ def live(async_safe=None):
 def fit_args(variant):
     return {
         "verbose0": lambda: dict(verbose=0),
+        "verbose0_again": lambda: dict(verbose=0),
         "verbose1": lambda: dict(verbose=1),
         "bare": lambda: dict(verbose=0, callbacks=[Bare()]),
         "live": lambda: dict(callbacks=[live()]),
@@ -86,9 +99,9 @@ model.fit(x[:640], y[:640], batch_size=32, epochs=1, verbose=0)  # compile outsi
 
 TIMED = """
 _args = fit_args({variant!r})
-_t = time.perf_counter()
+_t, _cpu = time.perf_counter(), time.process_time()
 model.fit(x, y, batch_size=32, epochs=3, **_args)
-print("SECONDS", time.perf_counter() - _t)
+print("SECONDS", time.perf_counter() - _t, time.process_time() - _cpu)
 """
 
 # LiveMetrics' own per-batch work (both hooks, ticks included), without Keras
@@ -126,8 +139,11 @@ print("SECONDS", time.perf_counter() - _t)
 """
 
 
-def timed_fit(kernel: KernelSession, variant: str) -> float:
-    """Seconds of one fit, answering the live view's "ready" like a browser."""
+Times = dict[str, list[dict[str, float]]]  # variant -> one {"wall": s, "cpu": s} per fit
+
+
+def timed_fit(kernel: KernelSession, variant: str) -> dict[str, float]:
+    """Wall and CPU seconds of one fit, answering the live view's "ready" like a browser."""
     cell = RunningCell(kernel, TIMED.format(variant=variant))
 
     def answer_ready(msg: dict) -> bool:
@@ -142,7 +158,7 @@ def timed_fit(kernel: KernelSession, variant: str) -> float:
     reply = cell.finish()
     if reply.error:
         raise RuntimeError("\n".join(reply.error["traceback"]))
-    return _seconds(reply.stdout)
+    return {"wall": _seconds(reply.stdout, 1), "cpu": _seconds(reply.stdout, 2)}
 
 
 def _seconds(stdout: str, field: int = 1) -> float:
@@ -150,51 +166,58 @@ def _seconds(stdout: str, field: int = 1) -> float:
     return float(line.split()[field])
 
 
-def measure(backend: str, rounds: int) -> tuple[dict[str, list[float]], float, tuple[float, float]]:
-    """Seconds per fit; times["verbose0"][i] is the anchor fit run just before pair i."""
-    times: dict[str, list[float]] = {v: [] for v in VARIANTS}
+def measure(backend: str, rounds: int) -> tuple[Times, Times, float, tuple[float, float]]:
+    """Each variant's fits, and the verbose0 fit paired with each (run next to it)."""
+    times: Times = {v: [] for v in VARIANTS[1:]}
+    anchors: Times = {v: [] for v in VARIANTS[1:]}
     others = VARIANTS[1:]
     with KernelSession(env={"KERAS_BACKEND": backend}) as kernel:
         kernel.ok("%load_ext kerasnb")
         kernel.ok(SETUP)
         for r in range(rounds):
             for variant in others[r % len(others) :] + others[: r % len(others)]:
-                times["verbose0"].append(timed_fit(kernel, "verbose0"))
-                times[variant].append(timed_fit(kernel, variant))
+                if r % 2 == 0:  # anchor first, then the variant; the other way round next time
+                    anchors[variant].append(timed_fit(kernel, "verbose0"))
+                    times[variant].append(timed_fit(kernel, variant))
+                else:
+                    times[variant].append(timed_fit(kernel, variant))
+                    anchors[variant].append(timed_fit(kernel, "verbose0"))
             print(f"  {backend} round {r + 1}/{rounds}", file=sys.stderr, flush=True)
         fallback = _seconds(kernel.ok(FALLBACK).stdout)
         hooks = kernel.ok(HOOKS).stdout
-    return times, fallback, (_seconds(hooks, 1), _seconds(hooks, 2))
+    return times, anchors, fallback, (_seconds(hooks, 1), _seconds(hooks, 2))
 
 
-def paired_ratio(times: dict[str, list[float]], variant: str) -> float:
-    """Median over rounds of variant / the verbose0 fit run just before it."""
-    others = VARIANTS[1:]
-    ratios = []
-    for r, seconds in enumerate(times[variant]):
-        order = others[r % len(others) :] + others[: r % len(others)]
-        anchor = times["verbose0"][r * len(others) + order.index(variant)]
-        ratios.append(seconds / anchor)
-    return statistics.median(ratios)
+def paired_ratios(times: Times, anchors: Times, variant: str, clock: str) -> list[float]:
+    """Per round: the variant's fit / the verbose0 fit run next to it."""
+    return sorted(
+        t[clock] / a[clock] for t, a in zip(times[variant], anchors[variant], strict=True)
+    )
 
 
 def report(
-    backend: str, times: dict[str, list[float]], fallback: float, own: tuple[float, float]
+    backend: str, times: Times, anchors: Times, fallback: float, own: tuple[float, float]
 ) -> str:
-    anchor = min(times["verbose0"])
-    ratio = {v: paired_ratio(times, v) for v in VARIANTS[1:]}
-    print(f"{backend}: verbose0 {anchor:.3f} s (min of {len(times['verbose0'])})")
+    anchor = statistics.median(a["wall"] for fits in anchors.values() for a in fits)
+    print(f"{backend}: verbose0 {anchor:.3f} s (median of {sum(map(len, anchors.values()))} fits)")
+    ratio = {}
     for variant in VARIANTS[1:]:
-        by_min = min(times[variant]) / anchor
+        wall, cpu = (paired_ratios(times, anchors, variant, clock) for clock in CLOCKS)
+        ratio[variant] = statistics.median(wall)
         print(
-            f"  {variant:<11} {ratio[variant]:.3f}x paired median   "
-            f"{by_min:.3f}x by min   (min {min(times[variant]):.3f} s)"
+            f"  {variant:<14} {ratio[variant]:.3f}x wall ({wall[0]:.3f}-{wall[-1]:.3f}),"
+            f" {statistics.median(cpu):.3f}x cpu ({cpu[0]:.3f}-{cpu[-1]:.3f})"
+            "   median paired ratio (range over rounds)"
         )
     faster = "async" if ratio["live_async"] < ratio["live_sync"] else "sync"
     if backend == "tensorflow":  # Keras never dispatches callbacks async on TF
         faster = "same code path (TensorFlow runs callbacks synchronously)"
     print(
         f"  faster hook dispatch here: {faster}; static fallback after the cell: {fallback:.3f} s"
+    )
+    print(
+        "  verbose0_again is the same fit as its anchor: its ratios are this machine's noise,"
+        " which bounds what any other line can show"
     )
     step, (per_batch, per_update) = anchor / (3 * 625), own
     estimate = per_batch / step + per_update / UPDATE_INTERVAL_S
@@ -209,13 +232,13 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--backends", default=",".join(BACKENDS))
     args = parser.parse_args()
     lines = []
     for backend in args.backends.split(","):
-        times, fallback, own = measure(backend, args.rounds)
-        lines.append(report(backend, times, fallback, own))
+        times, anchors, fallback, own = measure(backend, args.rounds)
+        lines.append(report(backend, times, anchors, fallback, own))
     print("\n".join(lines))
 
 
