@@ -21,7 +21,7 @@ import sys
 import time
 
 import kerasnb
-from kerasnb.kernels import BackendKernels
+from kerasnb.comparison.kernels import BackendKernels
 
 BACKENDS = ("jax", "torch", "tensorflow")
 COLD_TARGET = 0.6  # cold compare at most 0.6x the three sequential runs

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kerasnb import backend
+from kerasnb.backend import api as backend
 from kerasnb.errors import KerasnbError
 from kerasnb.views.backend import render_info, render_switch
 
@@ -90,7 +90,7 @@ def test_import_kerasnb_imports_no_backend() -> None:
     import sys
 
     code = (
-        "import sys, kerasnb, kerasnb.backend, kerasnb.magics.backend\n"
+        "import sys, kerasnb, kerasnb.backend.api, kerasnb.magics.backend\n"
         "print([m for m in ('keras', 'jax', 'torch', 'tensorflow') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

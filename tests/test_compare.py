@@ -17,11 +17,11 @@ import numpy as np
 import psutil
 import pytest
 
-from kerasnb import compare_push
-from kerasnb.compare_results import CompareResult, Curve, ParityDiff, ParityResult, RunResult
+from kerasnb.comparison import push as compare_push
+from kerasnb.comparison.kernels import BackendKernels
+from kerasnb.comparison.parity import diff
+from kerasnb.comparison.results import CompareResult, Curve, ParityDiff, ParityResult, RunResult
 from kerasnb.errors import KerasnbError
-from kerasnb.kernels import BackendKernels
-from kerasnb.parity import diff
 from kerasnb.views.compare import render
 from kernel_session import KernelSession, Reply
 

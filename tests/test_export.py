@@ -294,7 +294,7 @@ def test_the_magic_module_imports_no_backend() -> None:
     import subprocess
 
     code = (
-        "import sys, kerasnb.magics.export, kerasnb.notebook_export, kerasnb.cli\n"
+        "import sys, kerasnb.magics.export, kerasnb.export.notebook, kerasnb.cli\n"
         "print([m for m in ('keras', 'jax', 'torch', 'tensorflow') if m in sys.modules])"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "kernel_ext")}

@@ -19,7 +19,7 @@ import numpy as np
 from keras import layers
 from keras.src.models.functional import Functional
 from keras.src.utils.summary_utils import format_layer_shape
-from kerasnb.introspect import introspect
+from kerasnb.model_views.introspect import introspect
 from kerasnb.views.summary import totals_lines
 
 def _markup_free(text):
@@ -190,7 +190,7 @@ def test_subclassed_and_frozen_layers(kernel: KernelSession) -> None:
 
 def test_model_data_is_json_and_round_trips(kernel: KernelSession) -> None:
     assert kernel.value(
-        "__import__('kerasnb.modeldata').modeldata.ModelData.from_dict("
+        "__import__('kerasnb.model_views.modeldata').model_views.modeldata.ModelData.from_dict("
         "json.loads(json.dumps(introspect(MODELS['nested'], details=True).to_dict())))"
         " == introspect(MODELS['nested'], details=True)"
     )

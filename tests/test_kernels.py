@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import psutil
 import pytest
 
-from kerasnb.kernels import BackendKernels
+from kerasnb.comparison.kernels import BackendKernels
 from kernel_session import KernelSession
 
 pytestmark = pytest.mark.kernel

@@ -13,8 +13,9 @@ import threading
 
 import pytest
 
-from kerasnb import busy_comm, live_mode
-from kerasnb.metric_stream import (
+from kerasnb.live import busy_comm
+from kerasnb.live import mode as live_mode
+from kerasnb.live.metric_stream import (
     FINISHED,
     INTERRUPTED,
     BatchQueue,
@@ -193,7 +194,7 @@ def test_busy_comm_declines_outside_a_kernel() -> None:
 def test_first_ctrl_c_waits_for_a_step_boundary_second_one_does_not() -> None:
     import signal
 
-    from kerasnb.interrupts import InterruptWatch
+    from kerasnb.live.interrupts import InterruptWatch
 
     woken: list[bool] = []
     before = signal.getsignal(signal.SIGINT)

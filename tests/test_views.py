@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from kerasnb import graph_layout
 from kerasnb.errors import KerasnbError
-from kerasnb.graph_layout import GraphOptions
-from kerasnb.modeldata import EdgeData, LayerData, ModelData, Totals
+from kerasnb.model_views import graph_layout
+from kerasnb.model_views.graph_layout import GraphOptions
+from kerasnb.model_views.modeldata import EdgeData, LayerData, ModelData, Totals
 from kerasnb.views.graph import describe, layout_svg
 from kerasnb.views.summary import render_summary
 from kernel_session import KernelSession

@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from kerasnb.notebook_export import export_notebook
+    from kerasnb.export.notebook import export_notebook
 
     outcomes = [
         export_notebook(notebook, args.to, check=args.check, force=args.force)
@@ -88,7 +88,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _new_project(args: argparse.Namespace) -> int:
-    from kerasnb.project import new_project
+    from kerasnb.export.project import new_project
 
     print(new_project(args.dir, package=args.package, backend=args.backend))
     return 0

@@ -6,7 +6,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb import backend
+from kerasnb.backend import api as backend
 from kerasnb.errors import not_an_extension
 from kerasnb.magics import usage_errors
 from kerasnb.views.backend import render_info

@@ -15,7 +15,7 @@ load_ipython_extension = not_an_extension(__name__)
 
 def _comparison() -> Any:
     """The compare machinery, imported at first use so `%load_ext` stays cheap."""
-    from kerasnb import comparison
+    from kerasnb.comparison import api as comparison
 
     return comparison
 

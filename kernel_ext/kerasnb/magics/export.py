@@ -81,7 +81,7 @@ class ExportMagics(Magics):
         shell: Any = self.shell
         with usage_errors():
             args = parse_magic_line(line)
-            from kerasnb import export  # at first use: keeps %load_ext cheap
+            from kerasnb.export import cell as export  # at first use: keeps %load_ext cheap
 
             result = export.export_cell(
                 f"%%keras_export {line}\n{cell}",

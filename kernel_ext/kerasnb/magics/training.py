@@ -6,8 +6,8 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb import live_mode
 from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.live import mode as live_mode
 from kerasnb.magics import usage_errors
 
 load_ipython_extension = not_an_extension(__name__)

@@ -10,7 +10,7 @@ from kerasnb.views.html import esc, table, text_table
 load_ipython_extension = not_an_extension(__name__)
 
 if TYPE_CHECKING:
-    from kerasnb.backend import BackendInfo, BackendStatus, SwitchResult
+    from kerasnb.backend.api import BackendInfo, BackendStatus, SwitchResult
 
 _STYLE = (
     "<style>.kerasnb-backend table{border-collapse:collapse;margin:.3em 0}"

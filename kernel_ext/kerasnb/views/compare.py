@@ -19,7 +19,7 @@ from kerasnb.views.html import esc, text_table
 load_ipython_extension = not_an_extension(__name__)
 
 if TYPE_CHECKING:
-    from kerasnb.compare_results import CompareResult, ParityResult, RunResult
+    from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
 
 _LABELS = {
     "running": "running…",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 
-from kerasnb.compare_results import Curve
+from kerasnb.comparison.results import Curve
 from kerasnb.errors import not_an_extension
 
 load_ipython_extension = not_an_extension(__name__)

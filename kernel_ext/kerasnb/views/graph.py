@@ -16,10 +16,10 @@ from typing import Any
 import anywidget
 import traitlets
 
-from kerasnb import graph_layout
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.graph_layout import GraphOptions
-from kerasnb.modeldata import ModelData
+from kerasnb.model_views import graph_layout
+from kerasnb.model_views.graph_layout import GraphOptions
+from kerasnb.model_views.modeldata import ModelData
 
 load_ipython_extension = not_an_extension(__name__)
 

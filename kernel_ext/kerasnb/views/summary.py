@@ -17,7 +17,7 @@ import anywidget
 import traitlets
 
 from kerasnb.errors import not_an_extension
-from kerasnb.modeldata import MODEL, LayerData, ModelData, Totals
+from kerasnb.model_views.modeldata import MODEL, LayerData, ModelData, Totals
 from kerasnb.views.html import esc, text_table
 
 load_ipython_extension = not_an_extension(__name__)

@@ -18,7 +18,7 @@ import anywidget
 import traitlets
 
 from kerasnb.errors import not_an_extension
-from kerasnb.metric_stream import Progress, RunRecord
+from kerasnb.live.metric_stream import Progress, RunRecord
 from kerasnb.views import training_static
 from kerasnb.views.html import esc, table, text_table
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kerasnb.errors import not_an_extension
-from kerasnb.metric_stream import RunRecord
+from kerasnb.live.metric_stream import RunRecord
 
 load_ipython_extension = not_an_extension(__name__)
 

@@ -2,7 +2,7 @@
 
 Importing TensorFlow only to list a CPU costs the notebook kernel seconds and
 hundreds of MB, so backends the kernel has not imported are asked in short
-subprocesses (`python -m kerasnb.devices NAME`), all at once, and the answer
+subprocesses (`python -m kerasnb.backend.devices NAME`), all at once, and the answer
 is kept for the session.
 """
 
@@ -84,7 +84,7 @@ def _ask_subprocesses(backends: list[str]) -> dict[str, DeviceList]:
     env = {**os.environ, **_QUIET_ENV}
     procs = {
         b: subprocess.Popen(
-            [sys.executable, "-m", "kerasnb.devices", b],
+            [sys.executable, "-m", "kerasnb.backend.devices", b],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

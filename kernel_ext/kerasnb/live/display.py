@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kerasnb import busy_comm
 from kerasnb.errors import not_an_extension
-from kerasnb.metric_stream import Progress, RunRecord
+from kerasnb.live import busy_comm
+from kerasnb.live.metric_stream import Progress, RunRecord
 
 load_ipython_extension = not_an_extension(__name__)
 

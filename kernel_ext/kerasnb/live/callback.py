@@ -20,10 +20,10 @@ from typing import Any
 
 import keras
 
-from kerasnb import live_display
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.interrupts import InterruptWatch
-from kerasnb.metric_stream import (
+from kerasnb.live import display as live_display
+from kerasnb.live.interrupts import InterruptWatch
+from kerasnb.live.metric_stream import (
     FAILED,
     FINISHED,
     INTERRUPTED,

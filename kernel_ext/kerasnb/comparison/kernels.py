@@ -36,7 +36,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kerasnb.backend_kernel import AGENT, BackendKernel, Execution, KernelStartError
+from kerasnb.comparison.backend_kernel import AGENT, BackendKernel, Execution, KernelStartError
 from kerasnb.errors import not_an_extension
 
 load_ipython_extension = not_an_extension(__name__)

@@ -17,12 +17,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerasnb import export_module as fmt
-from kerasnb import export_paths as paths
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.export import ExportPlan, ExportResult, assemble, refuse_unless_forced, source_label
-from kerasnb.export import write as write_plan
-from kerasnb.export_source import CellCode, block_key, cell_imports, parse_cell
+from kerasnb.export import module_format as fmt
+from kerasnb.export import paths
+from kerasnb.export.cell import (
+    ExportPlan,
+    ExportResult,
+    assemble,
+    refuse_unless_forced,
+    source_label,
+)
+from kerasnb.export.cell import write as write_plan
+from kerasnb.export.source import CellCode, block_key, cell_imports, parse_cell
 
 load_ipython_extension = not_an_extension(__name__)
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kerasnb.compare_agent import REPORT_MIME
-from kerasnb.compare_results import ParityDiff, ParityResult, RunResult
+from kerasnb.comparison.agent import REPORT_MIME
+from kerasnb.comparison.results import ParityDiff, ParityResult, RunResult
 from kerasnb.errors import not_an_extension
 
 load_ipython_extension = not_an_extension(__name__)
 
 if TYPE_CHECKING:
-    from kerasnb.kernels import BackendKernels, Execution
+    from kerasnb.comparison.kernels import BackendKernels, Execution
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ async def run_phase(
     cell_reports: dict[str, dict[str, Any] | None], timeout: float | None,
 ) -> ParityResult:  # fmt: skip
     """Share the reference's final weights, predict everywhere, compare."""
-    from kerasnb.kernels import AGENT
+    from kerasnb.comparison.kernels import AGENT
 
     ref = job.reference
     base = ParityResult(reference=ref, tolerance=job.tolerance, inputs=job.inputs,

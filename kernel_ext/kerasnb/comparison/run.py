@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kerasnb import parity
-from kerasnb.backend_kernel import AGENT, Execution, KernelStartError, signal_name
-from kerasnb.compare_results import Curve, ParityResult, RunResult
+from kerasnb.comparison import parity
+from kerasnb.comparison.backend_kernel import AGENT, Execution, KernelStartError, signal_name
+from kerasnb.comparison.kernels import BackendKernels
+from kerasnb.comparison.parity_agent import REFERENCE_DONE
+from kerasnb.comparison.results import Curve, ParityResult, RunResult
 from kerasnb.errors import not_an_extension
-from kerasnb.kernels import BackendKernels
-from kerasnb.parity_agent import REFERENCE_DONE
 
 load_ipython_extension = not_an_extension(__name__)
 

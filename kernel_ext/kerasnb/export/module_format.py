@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.export_source import MARKER_PREFIX, ImportBinding, bindings_of, defined_names
+from kerasnb.export.source import MARKER_PREFIX, ImportBinding, bindings_of, defined_names
 
 load_ipython_extension = not_an_extension(__name__)
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kerasnb import export_module as fmt
-from kerasnb import export_paths as paths
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.export_source import CellCode, block_key, cell_imports, parse_cell
+from kerasnb.export import module_format as fmt
+from kerasnb.export import paths
+from kerasnb.export.source import CellCode, block_key, cell_imports, parse_cell
 
 load_ipython_extension = not_an_extension(__name__)
 

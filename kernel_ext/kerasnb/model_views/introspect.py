@@ -17,9 +17,9 @@ from keras.src.models.functional import Functional
 from keras.src.ops.function import make_node_key
 from keras.src.utils import summary_utils
 
-from kerasnb import layer_config
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.modeldata import (
+from kerasnb.model_views import layer_config
+from kerasnb.model_views.modeldata import (
     INPUT,
     LAYER,
     MODEL,
@@ -30,7 +30,7 @@ from kerasnb.modeldata import (
     Totals,
     WeightData,
 )
-from kerasnb.shapes import format_inputs, format_outputs
+from kerasnb.model_views.shapes import format_inputs, format_outputs
 
 load_ipython_extension = not_an_extension(__name__)
 

@@ -77,7 +77,8 @@ def live_training(enabled: bool | None = None) -> LiveModeStatus:
     if enabled is True and not _session.enabled:
         import keras
 
-        from kerasnb import backend, extension
+        from kerasnb import extension
+        from kerasnb.backend import api as backend
 
         _patch(keras.Model)
         _session.enabled = True
@@ -155,7 +156,7 @@ def _add_live_metrics(
     callbacks = list(callbacks or [])
     if any(isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks):
         return args, kwargs
-    training = importlib.import_module("kerasnb.training")  # the current backend's
+    training = importlib.import_module("kerasnb.live.callback")  # the current backend's
     _session.last = training.LiveMetrics()
     bound.arguments["callbacks"] = [*callbacks, _session.last]
     return bound.args[1:], bound.kwargs

@@ -99,7 +99,7 @@ class _Collected:
 
 def _kernel_env(backend: str) -> dict[str, str]:
     """The parent's environment, with this backend chosen and kerasnb importable."""
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["KERAS_BACKEND"] = backend
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
@@ -189,7 +189,7 @@ class BackendKernel:
             raise KernelStartError(f"the {self.backend} kernel did not start: {err}") from None
         parent = os.getpid() if self.kernel_name is None else 0
         bootstrap = (
-            f"import kerasnb.compare_agent as {AGENT}\n"
+            f"import kerasnb.comparison.agent as {AGENT}\n"
             f"{AGENT}.start(parent_pid={parent}, log_path={str(self.log_path)!r})"
         )
         done = await self.execute(bootstrap, time.monotonic() + _START_TIMEOUT_S)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kerasnb import devices
+from kerasnb.backend import devices
 from kerasnb.errors import KerasnbError, not_an_extension
 
 load_ipython_extension = not_an_extension(__name__)
@@ -255,7 +255,7 @@ def set_backend(name: str, namespace: dict[str, Any] | None = None) -> SwitchRes
     previous = active_backend()
     if previous == target:
         return SwitchResult(previous=previous, current=target, in_place=True)
-    from kerasnb import switching
+    from kerasnb.backend import switching
 
     rebound, stale = switching.switch_in_place(target, namespace or {})
     for listener in list(_switch_listeners):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import graphviz
 
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.modeldata import INPUT, MODEL, LayerData, ModelData
+from kerasnb.model_views.modeldata import INPUT, MODEL, LayerData, ModelData
 from kerasnb.views.html import esc
 
 load_ipython_extension = not_an_extension(__name__)

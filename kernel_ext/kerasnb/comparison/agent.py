@@ -23,7 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kerasnb import compare_push, parity_agent
+from kerasnb.comparison import parity_agent
+from kerasnb.comparison import push as compare_push
 from kerasnb.errors import not_an_extension
 
 load_ipython_extension = not_an_extension(__name__)

@@ -35,7 +35,7 @@ def summary(model: Any, *, expand_nested: bool = False, filter: str = "") -> Sum
         KerasnbError: `model` is no Keras model, is not built, or was made
             before a backend switch.
     """
-    from kerasnb.introspect import introspect
+    from kerasnb.model_views.introspect import introspect
     from kerasnb.views.summary import SummaryWidget
 
     data = introspect(model, caller="kerasnb.summary")
@@ -74,8 +74,8 @@ def graph(
         KerasnbError: a bad model (as for `summary`), a bad `rankdir`, or
             Graphviz's `dot` missing (the message says how to install it).
     """
-    from kerasnb.graph_layout import GraphOptions
-    from kerasnb.introspect import introspect
+    from kerasnb.model_views.graph_layout import GraphOptions
+    from kerasnb.model_views.introspect import introspect
     from kerasnb.views.graph import GraphWidget
 
     options = GraphOptions(

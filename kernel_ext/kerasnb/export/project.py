@@ -19,7 +19,7 @@ from string import Template
 from typing import Any
 
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.export_paths import atomic_write
+from kerasnb.export.paths import atomic_write
 
 load_ipython_extension = not_an_extension(__name__)
 
@@ -76,7 +76,7 @@ def new_project(
         "backend": _backend(backend),
     }
     written = []
-    for relative, template in _templates(resources.files("kerasnb") / "project_template"):
+    for relative, template in _templates(resources.files("kerasnb.export") / "project_template"):
         parts = (*relative.parent.parts, relative.name.removesuffix(".tmpl"))
         name = PurePosixPath(*(_RENAMES.get(p, p) for p in parts)).as_posix()
         name = name.format(package=package)
@@ -113,6 +113,6 @@ def _package_name(folder_name: str) -> str:
 def _backend(backend: str | None) -> str:
     if backend is None:
         return "null"
-    from kerasnb.backend import normalize_name
+    from kerasnb.backend.api import normalize_name
 
     return normalize_name(backend)

@@ -1,13 +1,13 @@
 """`kerasnb.compare`: one cell on several Keras backends at once, side by side.
 
 Each backend runs the cell in its own warm kernel (see `kernels`), all at
-once; results come back as plain data (`compare_results`) and are shown by
+once; results come back as plain data (`results`) and are shown by
 `views.compare`. State reaches the backend kernels in two ways only: pushed
-variables (NumPy arrays and plain data, see `compare_push`) and setup cells
+variables (NumPy arrays and plain data, see `push`) and setup cells
 replayed before each compare (`compare_setup`).
 
-The module is `comparison`, not `compare`: importing a submodule binds its
-name on the package, which would hide the public function `kerasnb.compare`.
+The package is `comparison`, not `compare`: importing a subpackage binds its
+name on `kerasnb`, which would hide the public function `kerasnb.compare`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnb import backend as backend_names
-from kerasnb import compare_push, compare_run, parity
-from kerasnb.compare_results import CompareResult, ParityResult, RunResult
+from kerasnb.backend import api as backend_names
+from kerasnb.comparison import parity
+from kerasnb.comparison import push as compare_push
+from kerasnb.comparison import run as compare_run
+from kerasnb.comparison.kernels import BackendKernels, default_pool
+from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
 from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.kernels import BackendKernels, default_pool
 
 load_ipython_extension = not_an_extension(__name__)
 
