@@ -20,6 +20,7 @@ from kerasnb.errors import KerasnbError, not_an_extension
 from kerasnb.model_views import graph_layout
 from kerasnb.model_views.graph_layout import GraphOptions
 from kerasnb.model_views.modeldata import ModelData
+from kerasnb.views import assets
 
 load_ipython_extension = not_an_extension(__name__)
 
@@ -46,7 +47,7 @@ def describe(data: ModelData, expanded: Collection[str] = ()) -> str:
 class GraphWidget(anywidget.AnyWidget):
     """Live graph: `svg` from the kernel, `expanded` and `selected` from the browser."""
 
-    _esm = HERE / "graph.js"
+    _esm = assets.esm("graph.js")
     _css = HERE / "graph.css"
     # ModelData as JSON text: ipywidgets walks a Dict trait for binary
     # buffers, which on a DenseNet costs more than encoding it once.

@@ -3,24 +3,7 @@
 // layer name (`filter` trait). Text goes in through textContent only, so
 // layer names can never become markup.
 
-// `data` is ModelData as JSON text; parse it once per model and change.
-const parsed = new WeakMap();
-function modelData(model) {
-  const text = model.get("data");
-  const cached = parsed.get(model);
-  if (cached && cached.text === text) return cached.data;
-  const data = JSON.parse(text);
-  parsed.set(model, { text, data });
-  return data;
-}
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
+// modelData() and el() come from common.js.
 const fmt = (n) => Number(n).toLocaleString("en-US");
 
 function columns(data) {

@@ -18,6 +18,7 @@ import traitlets
 
 from kerasnb.errors import not_an_extension
 from kerasnb.model_views.modeldata import MODEL, LayerData, ModelData, Totals
+from kerasnb.views import assets
 from kerasnb.views.html import esc, text_table
 
 load_ipython_extension = not_an_extension(__name__)
@@ -157,7 +158,7 @@ def _html(data: ModelData, lines: list[str], rows: list[LayerData], cells: list[
 class SummaryWidget(anywidget.AnyWidget):
     """The live summary: the browser draws `data`; fold state and filter sync back."""
 
-    _esm = HERE / "summary.js"
+    _esm = assets.esm("summary.js")
     _css = HERE / "summary.css"
     # ModelData as JSON text: ipywidgets walks a Dict trait for binary
     # buffers, which on a DenseNet costs more than encoding it once.

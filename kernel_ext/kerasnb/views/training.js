@@ -50,13 +50,7 @@ function applyPoints(store, msg) {
   store.listeners.forEach((fn) => fn());
 }
 
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
+// el() comes from common.js.
 function svg(tag, attrs, parent) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));

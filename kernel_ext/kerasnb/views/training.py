@@ -19,7 +19,7 @@ import traitlets
 
 from kerasnb.errors import not_an_extension
 from kerasnb.live.metric_stream import Progress, RunRecord
-from kerasnb.views import training_static
+from kerasnb.views import assets, training_static
 from kerasnb.views.html import esc, table, text_table
 
 load_ipython_extension = not_an_extension(__name__)
@@ -35,7 +35,7 @@ NO_STOP_HINT = (
 class TrainingView(anywidget.AnyWidget):
     """Live curves, a progress line and a Stop button for one fit/evaluate/predict."""
 
-    _esm = _HERE / "training.js"
+    _esm = assets.esm("training.js")
     _css = _HERE / "training.css"
 
     run_id = traitlets.Unicode().tag(sync=True)  # keys the browser's store of points
