@@ -152,6 +152,20 @@ def test_stop_button_message_ends_fit_after_the_current_batch(kernel: KernelSess
     assert facts == ("stopped", True, True, True, True, (2, 1))
 
 
+def test_unload_gives_ipykernel_its_message_routing_back(kernel: KernelSession) -> None:
+    hook = (
+        "__import__('ipykernel.comm.comm', fromlist=['BaseComm'])"
+        ".BaseComm._reply_subshell_for.__qualname__"
+    )
+    kernel.ok("model.fit(x, y, batch_size=64, epochs=1, callbacks=[kerasnb.LiveMetrics()])")
+    assert kernel.value(hook).endswith("route_and_look")  # kerasnb sees Stop while fit runs
+    kernel.ok("%unload_ext kerasnb")
+    assert kernel.value(hook) == "BaseComm._reply_subshell_for"
+    kernel.ok("%load_ext kerasnb")
+    kernel.ok("model.fit(x, y, batch_size=64, epochs=1, callbacks=[kerasnb.LiveMetrics()])")
+    assert kernel.value(hook).endswith("route_and_look")
+
+
 def test_interrupt_during_fit_keeps_everything_so_far(kernel: KernelSession) -> None:
     cell = RunningCell(
         kernel,

@@ -85,8 +85,22 @@ def _listeners() -> dict[str, Handler] | None:
         return route(comm, data, default)
 
     setattr(route_and_look, _LISTENERS, listeners)
+    route_and_look.__wrapped__ = route  # type: ignore[attr-defined]
     comm_class._reply_subshell_for = route_and_look
+    from kerasnb import extension
+
+    extension.on_unload(_restore_routing)
     return listeners
+
+
+def _restore_routing() -> None:
+    """Give ipykernel its own routing hook back (at `%unload_ext kerasnb`)."""
+    comm_class = _kernel_comm_class()
+    if comm_class is None:
+        return
+    route = comm_class._reply_subshell_for
+    if getattr(route, _LISTENERS, None) is not None:
+        comm_class._reply_subshell_for = route.__wrapped__
 
 
 def _kernel_comm_class() -> Any:
