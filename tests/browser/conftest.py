@@ -153,7 +153,9 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     command = [sys.executable, "-m", "jupyterlab", "--no-browser"]
     command += [f"--port={port}", "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1"]
     command += [f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
-    command += ["--LabApp.expose_app_in_browser=True"]  # window.jupyterapp, for commands
+    # window.jupyterapp, for commands, in JupyterLab and in Notebook 7
+    command += ["--LabApp.expose_app_in_browser=True"]
+    command += ["--JupyterNotebookApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = base / "server.log"

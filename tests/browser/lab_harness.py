@@ -49,16 +49,31 @@ class LabPage:
 
     def open_notebook(self, name: str, cells: list[str]) -> None:
         """Write a notebook of code cells and open it in a fresh workspace."""
-        notebook = nbformat.v4.new_notebook(
-            cells=[nbformat.v4.new_code_cell(source) for source in cells],
-            metadata={"kernelspec": KERNELSPEC},
-        )
-        nbformat.write(notebook, self.server.root / name)
+        self._write_notebook(name, cells)
         workspace = re.sub(r"\W+", "-", name)
         path = f"lab/workspaces/{workspace}/tree/{urllib.parse.quote(name)}"
         self.page.goto(self.server.page_url(path, "reset"))
         expect(self.page.locator(".jp-NotebookPanel")).to_be_visible(timeout=30_000)
         self.wait_for_idle_kernel()
+
+    def open_in_notebook7(self, name: str, cells: list[str]) -> None:
+        """Write a notebook of code cells and open it in Jupyter Notebook 7 on the same server."""
+        self._write_notebook(name, cells)
+        self.page.goto(self.server.page_url(f"notebooks/{urllib.parse.quote(name)}"))
+        expect(self.page.locator(".jp-NotebookPanel")).to_be_visible(timeout=30_000)
+        # Notebook 7 has no status bar: ask its app for the kernel's status.
+        self.page.wait_for_function(
+            "() => window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel"
+            "?.status === 'idle'",
+            timeout=KERNEL_TIMEOUT_MS,
+        )
+
+    def _write_notebook(self, name: str, cells: list[str]) -> None:
+        notebook = nbformat.v4.new_notebook(
+            cells=[nbformat.v4.new_code_cell(source) for source in cells],
+            metadata={"kernelspec": KERNELSPEC},
+        )
+        nbformat.write(notebook, self.server.root / name)
 
     def wait_for_idle_kernel(self) -> None:
         # The notebook's own indicator says idle before a kernel exists; the
