@@ -29,6 +29,22 @@ class Reply:
     error: dict[str, Any] | None = None
     pager: str = ""  # what `thing?` pages (execute_reply payload)
 
+    def add(self, msg: dict[str, Any]) -> bool:
+        """Take in one IOPub message of this request; True once the kernel is idle again."""
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            if content["name"] == "stdout":
+                self.stdout += content["text"]
+            else:
+                self.stderr += content["text"]
+        elif kind in ("display_data", "execute_result"):
+            self.outputs.append(content)
+        elif kind == "update_display_data":
+            self.updates.append(content)
+        elif kind == "error":
+            self.error, self.status = content, "error"
+        return kind == "status" and content["execution_state"] == "idle"
+
     @property
     def texts(self) -> list[str]:
         return [o["data"].get("text/plain", "") for o in self.outputs]
@@ -68,20 +84,7 @@ class KernelSession:
                 raise TimeoutError(f"no kernel output within {timeout} s for {code!r}") from None
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream":
-                if content["name"] == "stdout":
-                    reply.stdout += content["text"]
-                else:
-                    reply.stderr += content["text"]
-            elif kind in ("display_data", "execute_result"):
-                reply.outputs.append(content)
-            elif kind == "update_display_data":
-                reply.updates.append(content)
-            elif kind == "error":
-                reply.error = content
-                reply.status = "error"
-            elif kind == "status" and content["execution_state"] == "idle":
+            if reply.add(msg):
                 self._read_reply(reply, msg_id, timeout)
                 return reply
 

@@ -64,18 +64,6 @@ class RunningCell:
         if msg["parent_header"].get("msg_id") != self.msg_id:
             return None
         self.messages.append(msg)
-        kind, content, reply = msg["msg_type"], msg["content"], self.reply
-        if kind == "stream":
-            if content["name"] == "stdout":
-                reply.stdout += content["text"]
-            else:
-                reply.stderr += content["text"]
-        elif kind in ("display_data", "execute_result"):
-            reply.outputs.append(content)
-        elif kind == "update_display_data":
-            reply.updates.append(content)
-        elif kind == "error":
-            reply.error, reply.status = content, "error"
-        elif kind == "status" and content["execution_state"] == "idle":
+        if self.reply.add(msg):
             self.done = True
         return msg
