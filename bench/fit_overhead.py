@@ -154,7 +154,7 @@ print("SECONDS", _hook, _update, sorted(_runs)[1], sorted(_turns)[2])
 """
 
 FALLBACK = """
-from kerasnb.views import training as _views
+from kerasnb.live import view as _views
 _record = last_live._run.stream.record(last_live._run.final)
 _t = time.perf_counter()
 _views.final_bundle(_views.TrainingView(), _record)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from kerasnb.backend import api as backend
+from kerasnb.backend.view import render_info, render_switch
 from kerasnb.errors import KerasnbError
-from kerasnb.views.backend import render_info, render_switch
 
 
 @pytest.mark.parametrize(
@@ -95,18 +95,3 @@ def test_import_kerasnb_imports_no_backend() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_every_submodule_refuses_load_ext() -> None:
-    import importlib
-    import pkgutil
-
-    import kerasnb
-
-    names = [m.name for m in pkgutil.walk_packages(kerasnb.__path__, "kerasnb.")]
-    assert "kerasnb.magics.backend" in names
-    for name in names:
-        if name.endswith("__main__"):
-            continue
-        module = importlib.import_module(name)
-        assert hasattr(module, "load_ipython_extension"), f"{name} lacks the %load_ext guard"

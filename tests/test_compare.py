@@ -21,8 +21,8 @@ from kerasnb.comparison import push as compare_push
 from kerasnb.comparison.kernels import BackendKernels
 from kerasnb.comparison.parity import diff
 from kerasnb.comparison.results import CompareResult, Curve, ParityDiff, ParityResult, RunResult
+from kerasnb.comparison.view import render
 from kerasnb.errors import KerasnbError
-from kerasnb.views.compare import render
 from kernel_session import KernelSession, Reply
 
 BACKENDS = ("jax", "torch", "tensorflow")

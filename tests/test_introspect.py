@@ -20,7 +20,7 @@ from keras import layers
 from keras.src.models.functional import Functional
 from keras.src.utils.summary_utils import format_layer_shape
 from kerasnb.model_views.introspect import introspect
-from kerasnb.views.summary import totals_lines
+from kerasnb.model_views.summary_view import totals_lines
 
 def _markup_free(text):
     return re.sub(r"\[/?(?:color\(\d+\)|bold)?\]", "", text)

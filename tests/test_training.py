@@ -15,6 +15,8 @@ import pytest
 
 from kerasnb.live import busy_comm
 from kerasnb.live import mode as live_mode
+from kerasnb.live import static as training_static
+from kerasnb.live import view as views
 from kerasnb.live.metric_stream import (
     FINISHED,
     INTERRUPTED,
@@ -22,8 +24,6 @@ from kerasnb.live.metric_stream import (
     MetricStream,
     json_number,
 )
-from kerasnb.views import training as views
-from kerasnb.views import training_static
 
 NAN, INF = float("nan"), float("inf")
 
@@ -168,7 +168,7 @@ def test_png_survives_nan_and_inf() -> None:
 def test_evaluate_and_predict_records() -> None:
     stream = MetricStream("evaluate", steps=5, start=0.0)
     stream.add_batch(4, None)
-    stream.results = {"loss": 0.25, "mae": 0.125}
+    stream.set_results({"loss": 0.25, "mae": 0.125})
     record = stream.record(stream.progress(1.0, FINISHED, "evaluate finished: step 5/5"))
     assert training_static.final_table(record) == (
         ("metric", "value"),

@@ -112,7 +112,7 @@ def test_stop_button_message_ends_fit_after_the_current_batch(kernel: KernelSess
     cell = RunningCell(
         kernel,
         "import time\n"
-        "from kerasnb.views import training as views\n"
+        "from kerasnb.live import view as views\n"
         "constructor = views.TrainingView.__init__\n"
         "def slow_constructor(self, *args, **kwargs):\n"
         "    constructor(self, *args, **kwargs)\n"

@@ -11,9 +11,9 @@ import pytest
 from kerasnb.errors import KerasnbError
 from kerasnb.model_views import graph_layout
 from kerasnb.model_views.graph_layout import GraphOptions
+from kerasnb.model_views.graph_view import describe, layout_svg
 from kerasnb.model_views.modeldata import EdgeData, LayerData, ModelData, Totals
-from kerasnb.views.graph import describe, layout_svg
-from kerasnb.views.summary import render_summary
+from kerasnb.model_views.summary_view import SummaryWidget, render_summary
 from kernel_session import KernelSession
 
 EVIL = "<img src=x onerror=alert(1)>&\"'"
@@ -111,6 +111,21 @@ def test_summary_opens_nested_models_and_filters_by_name() -> None:
     rows = [line.split(" (")[0].strip(" └") for line in filtered.splitlines()[4:-3]]
     assert rows == ["block", "d2"]  # the match and the model holding it
     assert "layers whose name contains 'D2'" in filtered
+
+
+def test_summary_widget_draws_the_rows_the_kernel_computes() -> None:
+    widget = SummaryWidget(_model())
+    assert [row["id"] for row in widget.rows] == ["n0", "n1", "n2", "n3"]
+    assert widget.rows[1]["notes"] == [["lora", "LoRA rank 2"]]
+    assert widget.rows[1]["cells"][:2] == ["(None, 8)", "40"]
+    assert widget.count == "6 layers" and widget.nested is True
+    widget.expanded = ["n2"]  # the browser folds the nested model open
+    assert [row["id"] for row in widget.rows] == ["n0", "n1", "n2", "n2_0", "n2_1", "n3"]
+    widget.filter = "d2"  # the browser types in the filter box
+    assert [(row["id"], row["match"]) for row in widget.rows] == [("n2", False), ("n2_1", True)]
+    assert widget.count == "1 of 6 layers match"
+    text = widget._repr_mimebundle_()[0]["text/plain"]
+    assert "layers whose name contains 'd2'" in text  # the static twin follows the widget
 
 
 def test_summary_html_escapes_names_and_holds_no_config() -> None:

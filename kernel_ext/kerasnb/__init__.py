@@ -3,12 +3,20 @@
 `%load_ext kerasnb` registers the magics and imports no backend. Every magic
 is a thin layer over a public function here, which works without IPython.
 Names are imported on first use so that `import kerasnb` stays cheap.
+
+One hop from here to each feature's package (backend, model_views, live,
+comparison, export), each holding its data, its view and its front-end code;
+kerasnb.layout holds the rules that tie them together.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from kerasnb import submodule_guard
+
+submodule_guard.install()  # before any submodule: `%load_ext kerasnb.x` explains itself
 
 __version__ = "0.1.0"
 

@@ -13,9 +13,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from kerasnb.errors import KerasnbError, not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.errors import KerasnbError
 
 OUT_OF_SYNC = 1
 USAGE_ERROR = 2

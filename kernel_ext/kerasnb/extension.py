@@ -1,20 +1,18 @@
 """What `%load_ext`, `%reload_ext` and `%unload_ext kerasnb` do.
 
 Loading is cheap by design: it registers magics and imports no backend.
-Features that start things (kernels, patched fit) register a cleanup here.
+Unloading asks every feature (kerasnb.layout.FEATURES) that was used to shut
+down: warm kernels stop, patched Keras methods and hooks are given back,
+caches are emptied. Features never register themselves here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
 from typing import Any
 
 from kerasnb import magics
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
-_cleanups: list[Callable[[], None]] = []
+from kerasnb.layout import FEATURES
 
 
 def load(shell: Any) -> None:
@@ -22,12 +20,8 @@ def load(shell: Any) -> None:
 
 
 def unload(shell: Any) -> None:
-    while _cleanups:
-        _cleanups.pop()()
+    for name in reversed(FEATURES):
+        feature = sys.modules.get(name)
+        if feature is not None:
+            feature.shutdown()
     magics.unregister(shell)
-
-
-def on_unload(cleanup: Callable[[], None]) -> None:
-    """Run `cleanup` at `%unload_ext kerasnb` (and before a `%reload_ext`)."""
-    if cleanup not in _cleanups:
-        _cleanups.append(cleanup)

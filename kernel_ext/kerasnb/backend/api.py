@@ -8,111 +8,26 @@ kernel nothing it did not already pay for.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
-import importlib.util
 import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
-from kerasnb.backend import devices
-from kerasnb.errors import KerasnbError, not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
-BACKENDS = ("jax", "torch", "tensorflow")
-ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
-KERAS_DEFAULT_BACKEND = "tensorflow"
-
-# The module that must import for a backend to be usable, the distribution
-# that carries its version, and the command that installs it.
-_PACKAGES = {
-    "jax": ("jax", "jax", "%pip install jax"),
-    "torch": ("torch", "torch", "%pip install torch"),
-    "tensorflow": ("tensorflow", "tensorflow", "%pip install tensorflow"),
-}
+from kerasnb.backend import (
+    devices,
+    names,
+    view,  # noqa: F401 - registers how the data types look
+)
+from kerasnb.backend.info import BackendInfo, BackendStatus, SwitchResult
+from kerasnb.backend.names import BACKENDS, KERAS_DEFAULT_BACKEND, is_installed, normalize_name
+from kerasnb.errors import KerasnbError
 
 # Functions called with (old, new) after an in-place switch, so features that
 # hold on to Keras classes (e.g. a patched Model.fit) can re-attach.
 _switch_listeners: list[Callable[[str, str], None]] = []
-
-
-@dataclass(frozen=True)
-class BackendStatus:
-    """What one backend looks like from this kernel."""
-
-    name: str
-    installed: bool
-    version: str | None
-    install_command: str
-    devices: tuple[str, ...] | None = None  # None: not asked
-    devices_error: str | None = None
-
-
-@dataclass(frozen=True)
-class BackendInfo:
-    """The facts `%keras_backend` shows, as plain data."""
-
-    active: str
-    keras_imported: bool
-    source: str
-    keras_version: str | None
-    backends: tuple[BackendStatus, ...]
-    floatx: str | None = None
-    image_data_format: str | None = None
-    dtype_policy: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from kerasnb.views.backend import render_info
-
-        return render_info(self)
-
-
-@dataclass(frozen=True)
-class SwitchResult:
-    """What `set_backend` did, and what the user must redo."""
-
-    previous: str
-    current: str
-    in_place: bool
-    rebound: tuple[str, ...] = ()
-    stale: tuple[tuple[str, str], ...] = ()  # (variable name, what it holds)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from kerasnb.views.backend import render_switch
-
-        return render_switch(self)
-
-
-def normalize_name(name: str) -> str:
-    """Map a user-typed backend name (any case, aliases) to a Keras backend name.
-
-    Raises:
-        KerasnbError: for a name that is no backend, listing the valid ones.
-    """
-    key = name.strip().lower()
-    key = ALIASES.get(key, key)
-    if key not in BACKENDS:
-        valid = ", ".join(BACKENDS + tuple(ALIASES))
-        raise KerasnbError(f"unknown backend {name!r}; use one of: {valid}")
-    return key
-
-
-def is_installed(name: str) -> bool:
-    module = _PACKAGES[name][0]
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def keras_imported() -> bool:
@@ -201,8 +116,8 @@ def _status(name: str, found: devices.DeviceList | None) -> BackendStatus:
     return BackendStatus(
         name=name,
         installed=installed,
-        version=_version(_PACKAGES[name][1]) if installed else None,
-        install_command=_PACKAGES[name][2],
+        version=_version(names.backend(name).distribution) if installed else None,
+        install_command=names.backend(name).install_command,
         devices=found.devices if found else None,
         devices_error=found.error if found else None,
     )
@@ -227,8 +142,14 @@ def frontend_status() -> str:
 
 
 def add_switch_listener(listener: Callable[[str, str], None]) -> None:
+    """Call `listener(previous, current)` after each in-place switch."""
     if listener not in _switch_listeners:
         _switch_listeners.append(listener)
+
+
+def reset() -> None:
+    """Forget the switch listeners (`%unload_ext`)."""
+    _switch_listeners.clear()
 
 
 def set_backend(name: str, namespace: dict[str, Any] | None = None) -> SwitchResult:
@@ -246,7 +167,7 @@ def set_backend(name: str, namespace: dict[str, Any] | None = None) -> SwitchRes
     if not is_installed(target):
         raise KerasnbError(
             f"the {target} backend is not installed in this kernel's environment; "
-            f"install it with `{_PACKAGES[target][2]}` and restart the kernel"
+            f"install it with `{names.backend(target).install_command}` and restart the kernel"
         )
     if not keras_imported():
         previous = configured_backend()[0]

@@ -15,10 +15,6 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 _TIMEOUT_S = 120
 _QUIET_ENV = {"TF_CPP_MIN_LOG_LEVEL": "3"}
 
@@ -71,6 +67,11 @@ def list_devices(backends: list[str], in_process: str | None = None) -> dict[str
     _cache.update(_ask_subprocesses(todo))
     result.update({b: _cache[b] for b in backends if b not in result})
     return result
+
+
+def reset() -> None:
+    """Forget the answers kept for the session (`%unload_ext`)."""
+    _cache.clear()
 
 
 def _ask_here(backend: str) -> DeviceList:

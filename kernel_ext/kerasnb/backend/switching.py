@@ -15,15 +15,8 @@ import types
 import warnings
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
-_BACKEND_MODULE_ROOTS = {
-    "jax": ("jax", "jaxlib"),
-    "torch": ("torch",),
-    "tensorflow": ("tensorflow", "tf_keras"),
-}
+from kerasnb.backend import names
+from kerasnb.layout import KERAS_MODULES
 
 
 def switch_in_place(
@@ -39,7 +32,7 @@ def switch_in_place(
         warnings.filterwarnings("ignore", message="Using `keras.config.set_backend`")
         keras.config.set_backend(target)
     # Keras drops every module whose name starts with "keras", ours included;
-    # keep ours (their state: warm kernels, caches) unless they hold Keras.
+    # keep ours (their state: warm kernels, caches) but those that hold Keras.
     sys.modules.update(own)
     rebound = _rebind(namespace)
     stale = _stale(namespace, previous)
@@ -47,13 +40,14 @@ def switch_in_place(
 
 
 def _own_modules_to_keep() -> dict[str, types.ModuleType]:
-    keep = {}
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == "kerasnb" or name.startswith("kerasnb.")):
-            continue
-        if not any(_from_keras(value) for value in vars(module).values()):
-            keep[name] = module
-    return keep
+    """kerasnb's modules, but those declared to hold Keras objects (kerasnb.layout)."""
+    return {
+        name: module
+        for name, module in list(sys.modules.items())
+        if module is not None
+        and (name == "kerasnb" or name.startswith("kerasnb."))
+        and name not in KERAS_MODULES
+    }
 
 
 def _from_keras(value: Any) -> bool:
@@ -61,12 +55,7 @@ def _from_keras(value: Any) -> bool:
         name = value.__name__
     else:
         name = getattr(value, "__module__", None) or ""
-    return _is_keras_name(name)
-
-
-def _is_keras_name(name: str) -> bool:
-    root = name.split(".", 1)[0]
-    return root in ("keras", "keras_hub") or root.startswith("keras_")
+    return names.is_keras_module(name)
 
 
 def _rebind(namespace: dict[str, Any]) -> list[str]:
@@ -97,26 +86,24 @@ def _reimport(value: Any) -> Any:
 
 
 def _stale(namespace: dict[str, Any], previous: str) -> list[tuple[str, str]]:
-    roots = _BACKEND_MODULE_ROOTS.get(previous, ())
     stale = []
     for name, value in namespace.items():
         if name.startswith("_") or name in ("In", "Out", "exit", "quit", "get_ipython"):
             continue
-        what = _describe_stale(value, roots)
+        what = _describe_stale(value, previous)
         if what is None and isinstance(value, list | tuple | dict):
             items = value.values() if isinstance(value, dict) else value
-            inner = next((d for d in map(lambda v: _describe_stale(v, roots), items) if d), None)
+            inner = next((d for d in (_describe_stale(v, previous) for v in items) if d), None)
             what = f"{type(value).__name__} holding {inner}" if inner else None
         if what:
             stale.append((name, what))
     return stale
 
 
-def _describe_stale(value: Any, backend_roots: tuple[str, ...]) -> str | None:
+def _describe_stale(value: Any, previous: str) -> str | None:
     if isinstance(value, type | types.ModuleType | types.FunctionType | types.BuiltinFunctionType):
         return None
     module = type(value).__module__ or ""
-    root = module.split(".", 1)[0]
-    if _is_keras_name(module) or root in backend_roots:
-        return f"{type(value).__name__} ({root})"
+    if names.is_keras_module(module) or names.backend_of_module(module) == previous:
+        return f"{type(value).__name__} ({module.split('.', 1)[0]})"
     return None

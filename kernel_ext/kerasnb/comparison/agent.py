@@ -6,12 +6,15 @@ call (a display_data bundle of `REPORT_MIME`) and NumPy arrays in .npz files
 loaded with `allow_pickle=False`. Nothing is pickled and nothing sent back is
 code.
 
-Keras is imported only when the compared cell (or parity) needs it.
+Keras (and so the backend) is imported once, when the kernel starts, so that
+every fit, evaluate and predict of a compared cell can get kerasnb's
+callbacks (curves, parity) through `kerasnb.shared.model_calls`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import os
 import signal
@@ -19,15 +22,13 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from kerasnb.comparison import parity_agent
 from kerasnb.comparison import push as compare_push
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared.model_calls import CallbackInjection
 
 REPORT_MIME = "application/vnd.kerasnb.compare-run+json"
 _VALUE_CHARS = 2000
@@ -41,7 +42,7 @@ _fault_log: Any = None
 
 
 def start(parent_pid: int, log_path: str | None = None) -> None:
-    """Die with the notebook kernel, and leave a stack trace if we crash.
+    """Die with the notebook kernel, leave a stack trace if we crash, import Keras.
 
     ipykernel polls its parent once a second; PR_SET_PDEATHSIG (Linux) makes
     the kernel die at once when its parent does, even by SIGKILL, and the
@@ -60,6 +61,7 @@ def start(parent_pid: int, log_path: str | None = None) -> None:
 
         _fault_log = open(log_path, "a")  # noqa: SIM115 - open for the process' life
         faulthandler.enable(file=_fault_log, all_threads=False)
+    import keras  # noqa: F401 - the backend loads now, not inside the first compared cell
 
 
 def _set_parent_death_signal() -> None:
@@ -106,28 +108,46 @@ def run(code: str, options: str) -> None:
         code: the cell's source.
         options: JSON; "parity" holds parity's role and directory, if asked.
     """
+    import keras
+
     opts = json.loads(options)
     shell = _shell()
-    before = _histories(shell.user_ns)
-    _reset_peak_memory()
     parity = parity_agent.ParityHook(**opts["parity"]) if opts.get("parity") else None
+    if parity is not None:
+        parity.begin(shell.user_ns)
+    curves = _Curves()
+    injection = CallbackInjection(keras.Model, _cell_callbacks(curves, parity))
+    _reset_peak_memory()
+    injection.install()
     started = time.perf_counter()
-    with _observe_histories() as seen, parity or contextlib.nullcontext():
+    try:
         result = shell.run_cell(code, store_history=False)
-    wall_s = time.perf_counter() - started
+    finally:
+        wall_s = time.perf_counter() - started
+        injection.remove()
     err = result.error_before_exec or result.error_in_exec
     report: dict[str, Any] = {
         "wall_s": wall_s,
         "peak_mb": _peak_memory_mb(),
         "value": None if err else _value_text(shell, result.result),
         "error": _error(err) if err else None,
-        "curves": _curves(shell.user_ns, before, seen),
+        "curves": curves.found,
         "keras_backend": _keras_backend(),
         "version": _backend_version(),
     }
     if parity is not None:
         report["parity"] = parity.finish(shell.user_ns)
     _report(report)
+
+
+def _cell_callbacks(curves: _Curves, parity: parity_agent.ParityHook | None) -> Any:
+    """What each fit, evaluate and predict of the cell gets: curves (fit), parity."""
+
+    def choose(method: str, call: inspect.BoundArguments) -> Sequence[Any]:
+        found = [curves.recorder()] if method == "fit" else []
+        return found + (parity.callbacks() if parity is not None else [])
+
+    return choose
 
 
 def parity_outputs(options: str) -> None:
@@ -201,82 +221,34 @@ def _peak_memory_mb() -> float | None:
 # -- training curves ----------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _observe_histories() -> Iterator[list[Any]]:
-    """Catch every fit's History while the cell runs, even of models it drops.
+class _Curves:
+    """Per-epoch metrics of every fit in the cell, in call order, kept epoch by epoch
+    (a fit that is interrupted or raises keeps the epochs it finished)."""
 
-    Works when Keras is imported before the cell; fits in a cell that first
-    imports Keras are found in the namespace instead (see `_curves`).
-    """
-    seen: list[Any] = []
-    cls = getattr(sys.modules.get("keras.src.callbacks.history"), "History", None)
-    if cls is None:
-        yield seen
-        return
-    own = "on_train_begin" in vars(cls)
-    original = cls.on_train_begin
+    def __init__(self) -> None:
+        self._fits: list[dict[str, list[float]]] = []
 
-    def on_train_begin(self: Any, logs: Any = None) -> Any:
-        seen.append(self)
-        return original(self, logs)
+    @property
+    def found(self) -> list[dict[str, Any]]:
+        return [
+            {"fit": fit, "metric": metric, "values": values}
+            for fit, history in enumerate(h for h in self._fits if h)
+            for metric, values in history.items()
+        ]
 
-    cls.on_train_begin = on_train_begin
-    try:
-        yield seen
-    finally:
-        if own:
-            cls.on_train_begin = original
-        else:
-            del cls.on_train_begin
+    def recorder(self) -> Any:
+        import keras
 
+        history: dict[str, list[float]] = {}
+        self._fits.append(history)
 
-def _is_history(value: Any) -> bool:
-    history_module = sys.modules.get("keras.src.callbacks.history")
-    cls = getattr(history_module, "History", None)
-    return cls is not None and isinstance(value, cls)
+        class RecordCurves(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                for metric, value in (logs or {}).items():
+                    with contextlib.suppress(TypeError, ValueError):
+                        history.setdefault(str(metric), []).append(float(value))
 
-
-def _reachable_histories(namespace: dict[str, Any]) -> list[Any]:
-    """History objects in the namespace: bound directly, on a model, or in a container."""
-    found: dict[int, Any] = {}
-    for name, value in list(namespace.items()):
-        if name.startswith("_"):
-            continue
-        items = value.values() if isinstance(value, dict) else value
-        inner = list(items) if isinstance(value, list | tuple | dict) else []
-        for item in (value, *inner[:100]):
-            for candidate in (item, getattr(item, "history", None) if _is_model(item) else None):
-                if _is_history(candidate):
-                    found.setdefault(id(candidate), candidate)
-    return list(found.values())
-
-
-def _is_model(value: Any) -> bool:
-    models = sys.modules.get("keras.src.models.model")
-    cls = getattr(models, "Model", None)
-    return cls is not None and isinstance(value, cls)
-
-
-def _histories(namespace: dict[str, Any]) -> dict[int, int]:
-    """id -> epochs seen, for the History objects that exist before the cell."""
-    return {id(h): len(getattr(h, "epoch", [])) for h in _reachable_histories(namespace)}
-
-
-def _curves(namespace: dict[str, Any], before: dict[int, int], seen: list[Any]) -> list[Any]:
-    """Per-epoch metrics of every fit the cell ran, in the order found."""
-    found = {id(h): h for h in seen}
-    for history in _reachable_histories(namespace):
-        found.setdefault(id(history), history)
-    curves = []
-    for index, history in enumerate(
-        h for h in found.values() if before.get(id(h)) != len(getattr(h, "epoch", []))
-    ):
-        for metric, values in getattr(history, "history", {}).items():
-            with contextlib.suppress(TypeError, ValueError):
-                curves.append(
-                    {"fit": index, "metric": str(metric), "values": [float(v) for v in values]}
-                )
-    return curves
+        return RecordCurves()
 
 
 def _keras_backend() -> str | None:

@@ -2,7 +2,7 @@
 
 Each backend runs the cell in its own warm kernel (see `kernels`), all at
 once; results come back as plain data (`results`) and are shown by
-`views.compare`. State reaches the backend kernels in two ways only: pushed
+`view`. State reaches the backend kernels in two ways only: pushed
 variables (NumPy arrays and plain data, see `push`) and setup cells
 replayed before each compare (`compare_setup`).
 
@@ -21,17 +21,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnb.backend import api as backend_names
-from kerasnb.comparison import parity
+from kerasnb.backend import names as backend_names
+from kerasnb.comparison import (
+    parity,
+    view,  # noqa: F401 - registers how a CompareResult looks
+)
 from kerasnb.comparison import push as compare_push
 from kerasnb.comparison import run as compare_run
 from kerasnb.comparison.kernels import BackendKernels, default_pool
 from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 
-load_ipython_extension = not_an_extension(__name__)
-
-DEFAULT_BACKENDS = ("jax", "torch", "tensorflow")
+DEFAULT_BACKENDS = backend_names.BACKENDS
 _INTERRUPT_GRACE_S = 15.0
 
 
@@ -146,8 +147,8 @@ def _backend_list(backends: Sequence[str] | str) -> tuple[str, ...]:
     for name in names:
         if not backend_names.is_installed(name):
             raise KerasnbError(
-                f"the {name} backend is not installed; install it with `%pip install {name}` "
-                "or leave it out of the backends"
+                f"the {name} backend is not installed; install it with "
+                f"`{backend_names.backend(name).install_command}` or leave it out of the backends"
             )
     return names
 

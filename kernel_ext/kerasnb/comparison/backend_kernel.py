@@ -19,10 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 AGENT = "__kerasnb_agent"  # the agent module's name inside every backend kernel
 _POLL_S = 0.2  # how often a silent kernel is checked for death
 _GRACE_S = 5.0  # how long an interrupted kernel may take to stop
@@ -196,7 +192,9 @@ class BackendKernel:
         if done.status != "ok":
             await self.stop(now=True)
             why = (done.error or {}).get("evalue") or done.log_tail or done.status
-            raise KernelStartError(f"the {self.backend} kernel could not load kerasnb: {why}")
+            raise KernelStartError(
+                f"the {self.backend} kernel could not load kerasnb and Keras: {why}"
+            )
 
     async def exit_code(self) -> int | None:
         """None while the kernel runs, else its exit status (-N: killed by signal N)."""

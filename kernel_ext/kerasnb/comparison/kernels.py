@@ -37,9 +37,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kerasnb.comparison.backend_kernel import AGENT, BackendKernel, Execution, KernelStartError
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
 
 __all__ = ["AGENT", "BackendKernel", "BackendKernels", "Execution", "KernelStartError"]
 
@@ -187,11 +184,8 @@ def default_pool() -> BackendKernels:
     """The notebook's shared pool, closed at `%unload_ext kerasnb` and at exit."""
     global _default
     if _default is None or _default.closed:
-        from kerasnb import extension
-
         _default = BackendKernels()
         atexit.register(_default.close)
-        extension.on_unload(close_default_pool)
     return _default
 
 

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kerasnb.comparison import npz
 from kerasnb.comparison.agent import REPORT_MIME
 from kerasnb.comparison.results import ParityDiff, ParityResult, RunResult
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
 
 if TYPE_CHECKING:
     from kerasnb.comparison.kernels import BackendKernels, Execution
@@ -81,13 +79,6 @@ def diff(
     return ParityDiff(backend, max_abs, max_rel, loss, loss_abs, loss_rel, flagged)
 
 
-def _load(path: str) -> list[Any]:
-    import numpy as np
-
-    with np.load(path, allow_pickle=False) as data:
-        return [data[f"arr_{i}"] for i in range(len(data.files))]
-
-
 async def run_phase(
     pool: BackendKernels, job: ParityJob, runs: dict[str, RunResult],
     cell_reports: dict[str, dict[str, Any] | None], timeout: float | None,
@@ -123,13 +114,13 @@ async def run_phase(
         return _with(base, error=reference["error"])
     others = [b for b in runs if b != ref and runs[b].ok]
     found = await asyncio.gather(*(outputs(b) for b in others))
-    ref_arrays, ref_loss = _load(reference["path"]), reference.get("loss")
+    ref_arrays, ref_loss = npz.load(reference["path"]), reference.get("loss")
     diffs = {}
     for backend, report in zip(others, found, strict=True):
         if report.get("error"):
             diffs[backend] = ParityDiff(backend, flagged=True, error=report["error"])
         else:
-            diffs[backend] = diff(ref_arrays, _load(report["path"]), job.tolerance, backend,
+            diffs[backend] = diff(ref_arrays, npz.load(report["path"]), job.tolerance, backend,
                                   ref_loss, report.get("loss"))  # fmt: skip
     return _with(base, reference_loss=ref_loss, diffs=diffs)
 

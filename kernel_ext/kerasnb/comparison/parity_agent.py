@@ -13,36 +13,17 @@ each backend's own trained weights are restored afterwards.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.comparison import npz
 
 INITIAL = "initial.npz"
 FINAL = "final.npz"
 REFERENCE_DONE = "reference-done"
 _WAIT_POLL_S = 0.02
-_PATCHED = ("fit", "evaluate", "predict")
 _model: Any = None  # the model the last parity run compared
-
-
-def _save_weights(weights: list[Any], path: Path) -> None:
-    import numpy as np
-
-    partial = path.with_name("partial-" + path.name)
-    np.savez(partial, *weights)
-    os.replace(partial, path)  # readers never see half a file
-
-
-def _load_weights(path: Path) -> list[Any]:
-    import numpy as np
-
-    with np.load(path, allow_pickle=False) as data:
-        return [data[f"arr_{i}"] for i in range(len(data.files))]
 
 
 def _set_weights(model: Any, weights: list[Any], source: str) -> None:
@@ -56,7 +37,12 @@ def _set_weights(model: Any, weights: list[Any], source: str) -> None:
 
 
 class ParityHook:
-    """While the cell runs, give the first model it uses the reference's weights."""
+    """While the cell runs, give the first model it uses the reference's weights.
+
+    The compare agent adds `callbacks()` to each fit, evaluate and predict
+    of the cell (kerasnb.shared.model_calls), until a model has been given
+    its starting weights.
+    """
 
     def __init__(self, role: str, directory: str, model: str | None = None,
                  wait_s: float | None = None) -> None:  # fmt: skip
@@ -65,40 +51,16 @@ class ParityHook:
         self.model_name = model
         self.wait_s = wait_s
         self.touched: Any = None
-        self._saved: dict[str, Any] = {}
         self._models_before: set[int] = set()
 
-    def __enter__(self) -> ParityHook:
-        import keras
-        from IPython import get_ipython
+    def begin(self, namespace: dict[str, Any]) -> None:
+        """Remember the models that exist before the cell, to find the one it builds."""
+        self._models_before = {id(v) for v in _models(namespace).values()}
 
-        self._models_before = {id(v) for v in _models(get_ipython().user_ns).values()}
-        for name in _PATCHED:
-            self._saved[name] = keras.Model.__dict__.get(name)
-            setattr(keras.Model, name, self._wrap(getattr(keras.Model, name)))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import keras
-
-        for name, original in self._saved.items():
-            if original is None:
-                delattr(keras.Model, name)
-            else:
-                setattr(keras.Model, name, original)
-
-    def _wrap(self, method: Any) -> Any:
-        hook = self
-
-        def wrapper(model: Any, *args: Any, **kwargs: Any) -> Any:
-            callbacks = kwargs.get("callbacks")
-            if hook.touched is None and (callbacks is None or isinstance(callbacks, list)):
-                kwargs["callbacks"] = [*(callbacks or []), hook._callback()]
-            return method(model, *args, **kwargs)
-
-        return wrapper
-
-    def _callback(self) -> Any:
+    def callbacks(self) -> list[Any]:
+        """What to add to the next Keras call: the weight-sharing callback, until it ran."""
+        if self.touched is not None:
+            return []
         import keras
 
         hook = self
@@ -111,13 +73,13 @@ class ParityHook:
 
             on_train_begin = on_test_begin = on_predict_begin = _equalize
 
-        return EqualizeWeights()
+        return [EqualizeWeights()]
 
     def equalize(self, model: Any) -> None:
         """The reference shares its weights; the others wait for them and load them."""
         path = self.directory / INITIAL
         if self.role == "reference":
-            _save_weights(model.get_weights(), path)
+            npz.save(model.get_weights(), path)
             return
         deadline = None if self.wait_s is None else time.monotonic() + self.wait_s
         while not path.exists():
@@ -129,7 +91,7 @@ class ParityHook:
             if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError("parity: gave up waiting for the reference backend's weights")
             time.sleep(_WAIT_POLL_S)
-        _set_weights(model, _load_weights(path), "the reference backend")
+        _set_weights(model, npz.load(path), "the reference backend")
 
     def finish(self, namespace: dict[str, Any]) -> dict[str, Any]:
         """Pick the model to compare and say which one it is."""
@@ -188,9 +150,9 @@ def outputs(
     own = model.get_weights()
     try:
         if role == "reference":
-            _save_weights(own, final)
+            npz.save(own, final)
         else:
-            _set_weights(model, _load_weights(final), "the reference backend")
+            _set_weights(model, npz.load(final), "the reference backend")
         return _predict_and_save(model, namespace, Path(directory), backend, inputs, targets)
     except Exception as err:  # reported in this backend's column
         return {"error": f"parity: {type(err).__name__}: {err}"}

@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kerasnb.errors import KerasnbError, not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.backend import names
+from kerasnb.errors import KerasnbError
 
 _ARRAY = "__kerasnb_array__"
 _TUPLE = "__kerasnb_tuple__"
@@ -94,12 +93,12 @@ def _why_not(value: Any) -> str:
     """Say what the value is and what to push instead."""
     kind = f"{type(value).__module__}.{type(value).__qualname__}"
     root = kind.split(".", 1)[0]
-    if root in ("keras", "keras_hub") or root.startswith("keras_"):
+    if names.is_keras_module(kind):
         return (
             f"it holds a Keras object ({kind}), which belongs to this kernel's backend; "
             "build it in the compared cell or in a %%keras_setup cell"
         )
-    if root in ("jax", "jaxlib", "torch", "tensorflow"):
+    if names.backend_of_module(kind) is not None:
         return (
             f"it holds a {root} tensor ({kind}); push a NumPy copy instead, "
             "e.g. `x_np = keras.ops.convert_to_numpy(x)`"

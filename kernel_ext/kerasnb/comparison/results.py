@@ -1,6 +1,8 @@
 """What a compare produced, as plain frozen data that serializes to JSON.
 
 These classes are the only thing views see: no kernels, no Keras objects.
+They are shown through `kerasnb.shared.rich`; the view (comparison/view.py)
+registers itself, and this module never imports it.
 """
 
 from __future__ import annotations
@@ -8,9 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared import rich
 
 # Every status a run can have, and what it means to a reader.
 STATUSES = {
@@ -117,7 +117,5 @@ class CompareResult:
         data["ok"] = self.ok
         return data
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from kerasnb.views.compare import render
-
-        return render(self)
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return rich.bundle(self)

@@ -23,9 +23,6 @@ from kerasnb.comparison.backend_kernel import AGENT, Execution, KernelStartError
 from kerasnb.comparison.kernels import BackendKernels
 from kerasnb.comparison.parity_agent import REFERENCE_DONE
 from kerasnb.comparison.results import Curve, ParityResult, RunResult
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
 
 _DEATHS = {
     "SIGSEGV": "segmentation fault",

@@ -14,12 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.export import module_format as fmt
 from kerasnb.export import paths
-from kerasnb.export.source import CellCode, block_key, cell_imports, parse_cell
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.export.source import CellCode, ImportBinding, block_key, cell_imports, parse_cell
 
 
 @dataclass(frozen=True)
@@ -77,6 +75,7 @@ def export_cell(
     notebook: str | os.PathLike[str] | None = None,
     earlier_cells: Iterable[str] = (),
     before_write: Callable[[], None] | None = None,
+    earlier_imports: Iterable[ImportBinding] = (),
 ) -> ExportResult:
     """Write a cell's code into a module of a package, replacing its old block.
 
@@ -91,6 +90,8 @@ def export_cell(
         notebook: the source notebook, named in the module's header.
         earlier_cells: cells run before; the module gets the imports it
             needs from them when the cell itself does not import a name.
+        earlier_imports: imports run before, as parsed bindings (the latest
+            last); `%%keras_export` passes these instead of whole cells.
         before_write: called once every check has passed, before anything
             is written (`%%keras_export` runs the cell here); if it raises,
             nothing is written.
@@ -102,7 +103,9 @@ def export_cell(
         KerasnbError: the target is unsafe, the file would be overwritten
             without `force`, or the module would not work (with the line).
     """
-    plan = plan_export(source, target, root, force, cell_id, notebook, earlier_cells)
+    plan = plan_export(
+        source, target, root, force, cell_id, notebook, earlier_cells, earlier_imports
+    )
     if before_write is not None:
         before_write()
     return write(plan)
@@ -116,6 +119,7 @@ def plan_export(
     cell_id: str | None = None,
     notebook: str | os.PathLike[str] | None = None,
     earlier_cells: Iterable[str] = (),
+    earlier_imports: Iterable[ImportBinding] = (),
 ) -> ExportPlan:
     """Everything `export_cell` checks, without writing anything."""
     root_path = paths.check_root(root)
@@ -132,7 +136,12 @@ def plan_export(
         blocks=old.blocks if old else (),
     )
     module, action = fmt.with_block(module, fmt.Block(key, code.body))
-    pools = [module.imports, *(cell_imports(c) for c in earlier_cells), code.imports]
+    pools = [
+        module.imports,
+        tuple(earlier_imports),
+        *(cell_imports(c) for c in earlier_cells),
+        code.imports,
+    ]
     text = assemble(module, pools, target, {key: ("", code)})
     if old_text is None or state == fmt.ExistingFile.FOREIGN:
         action = "created"

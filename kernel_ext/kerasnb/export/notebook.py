@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
+from kerasnb.export import magic_line, paths
 from kerasnb.export import module_format as fmt
-from kerasnb.export import paths
 from kerasnb.export.cell import (
     ExportPlan,
     ExportResult,
@@ -30,9 +30,7 @@ from kerasnb.export.cell import (
 from kerasnb.export.cell import write as write_plan
 from kerasnb.export.source import CellCode, block_key, cell_imports, parse_cell
 
-load_ipython_extension = not_an_extension(__name__)
-
-MAGIC = "%%keras_export"
+MAGIC = magic_line.MAGIC
 _EXPECTED_TO_FAIL = "raises-exception"
 
 
@@ -153,15 +151,13 @@ def _read_cells(notebook: str | os.PathLike[str]) -> list[tuple[int, str | None,
 
 
 def _marked_cells(cells: list[tuple[int, str | None, str]], name: str) -> Iterator[_MarkedCell]:
-    from kerasnb.magics.export import parse_magic_line
-
     for number, cell_id, source in cells:
         first = source.lstrip().split("\n", 1)[0]
         if not (first == MAGIC or first.startswith(MAGIC + " ")):
             continue
         where = f"{name} cell {number}"
         try:
-            args = parse_magic_line(first[len(MAGIC) :])
+            args = magic_line.parse(first[len(MAGIC) :])
             if "{" in args.target or "$" in args.target:
                 raise KerasnbError(
                     f"target {args.target!r} uses a notebook variable, which `kerasnb export` "

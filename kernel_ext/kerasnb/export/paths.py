@@ -13,9 +13,7 @@ import os
 import secrets
 from pathlib import Path, PurePosixPath
 
-from kerasnb.errors import KerasnbError, not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.errors import KerasnbError
 
 
 def check_root(root: str | os.PathLike[str]) -> Path:

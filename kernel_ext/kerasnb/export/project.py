@@ -18,10 +18,8 @@ from pathlib import Path, PurePosixPath
 from string import Template
 from typing import Any
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.export.paths import atomic_write
-
-load_ipython_extension = not_an_extension(__name__)
 
 _RENAMES = {"package": "{package}", "gitignore": ".gitignore"}
 

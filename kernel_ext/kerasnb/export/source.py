@@ -14,9 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kerasnb.errors import KerasnbError, not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.errors import KerasnbError
 
 MARKER_PREFIX = "# %% kerasnb cell "
 _CELL_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -23,10 +23,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 _log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
@@ -87,13 +83,10 @@ def _listeners() -> dict[str, Handler] | None:
     setattr(route_and_look, _LISTENERS, listeners)
     route_and_look.__wrapped__ = route  # type: ignore[attr-defined]
     comm_class._reply_subshell_for = route_and_look
-    from kerasnb import extension
-
-    extension.on_unload(_restore_routing)
     return listeners
 
 
-def _restore_routing() -> None:
+def shutdown() -> None:
     """Give ipykernel its own routing hook back (at `%unload_ext kerasnb`)."""
     comm_class = _kernel_comm_class()
     if comm_class is None:

@@ -7,8 +7,10 @@ notebook holds curves and a small table instead of hundreds of progress lines.
 Per batch it does almost nothing: the batch-end hook queues the logs Keras
 already converted, and the batch-begin hook (always on the training thread)
 compares the clock with the next update time. A few times a second it hands
-new points to the view; nothing is ever resent. This module imports Keras,
-so it holds no session state: it is re-imported after a backend switch.
+new points to the view; nothing is ever resent. Each fit, evaluate or
+predict is one `_Run`, which owns everything about it; the callback only
+routes Keras' hooks to the current run. This module imports Keras, so it
+holds no session state: it is re-imported after a backend switch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 import keras
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.live import display as live_display
 from kerasnb.live.interrupts import InterruptWatch
 from kerasnb.live.metric_stream import (
@@ -32,10 +34,7 @@ from kerasnb.live.metric_stream import (
     BatchQueue,
     MetricStream,
     Progress,
-    RunRecord,
 )
-
-load_ipython_extension = not_an_extension(__name__)
 
 # May Keras call our batch-end hooks on its worker thread (async dispatch)?
 # Chosen per backend from bench/fit_overhead.py, which times both ways.
@@ -82,65 +81,165 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         self.title = str(title)
         self.update_interval = float(update_interval)
         self.async_safe = ASYNC_SAFE.get(keras.backend.backend(), False)
-        self.history: dict[str, list[float]] = {}
-        self.batch_history: dict[str, list[Any]] = {}
-        self.state: str | None = None
-        self.stopped_at: tuple[int, int] | None = None
-        self._run: _Run | None = None
-        self._display: live_display.NoDisplay = live_display.NoDisplay()
-        self._queue = BatchQueue()
-        self._epoch_logs: tuple[int, Any] | None = None
-        self._eval_done: collections.deque[int] = collections.deque()  # evaluate/predict steps
-        self._next_tick = math.inf
-        self._eval_step = 0
+        self._run: _Run | None = None  # the latest fit, evaluate or predict
+        self._fit: _Run | None = None  # the latest fit
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        return self._fit.stream.history if self._fit else {}
+
+    @property
+    def batch_history(self) -> dict[str, list[Any]]:
+        return self._fit.stream.batch_history if self._fit else {}
+
+    @property
+    def state(self) -> str | None:
+        return self._run.state if self._run else None
+
+    @property
+    def stopped_at(self) -> tuple[int, int] | None:
+        return self._fit.stopped_at if self._fit else None
 
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params  # Keras' progress bar reads `verbose` here; we always show.
 
-    # fit -------------------------------------------------------------------
+    def _begin(self, kind: str) -> None:
+        if self._run is not None and self._run.state == RUNNING:
+            self._run.end_early(None)  # an earlier run never reached its end hook
+        self._run = _Run(kind, self.params or {}, self.model, self.title, self.update_interval)
+        if kind == "fit":
+            self._fit = self._run
+
+    def _in_fit(self) -> bool:
+        run = self._run
+        return run is not None and run.stream.kind == "fit" and run.state == RUNNING
+
+    # Keras' hooks: each one hands over to the current run.
 
     def on_train_begin(self, logs: Any = None) -> None:
         self._begin("fit")
 
     def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
-        self._commit_epoch()
-        self._drain(everything=True)
-        self._queue.restart(getattr(self.model, "steps_per_execution", 1) or 1)
-        self._stream.begin_epoch(epoch)
-        self._run.learning_rate_stale = True  # type: ignore[union-attr]
+        self._run.begin_epoch(epoch)  # type: ignore[union-attr]
 
     def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
-        if self._display.wake or time.monotonic() >= self._next_tick:
-            self._tick()
+        self._run.maybe_tick()  # type: ignore[union-attr]
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        self._queue.put((batch, logs))
+        self._run.queue.put((batch, logs))  # type: ignore[union-attr]
 
     def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self._run.end_epoch(epoch, logs)  # type: ignore[union-attr]
+
+    def on_train_end(self, logs: Any = None) -> None:
+        if self._run is not None and self._run.state == RUNNING:
+            self._run.end_fit()
+
+    def on_test_begin(self, logs: Any = None) -> None:
+        if self._in_fit():
+            self._run.begin_validation()  # type: ignore[union-attr]
+        else:
+            self._begin("evaluate")
+
+    def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self._run.maybe_tick()  # type: ignore[union-attr]
+
+    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._run.eval_done.append(batch)  # type: ignore[union-attr]
+
+    def on_test_end(self, logs: Any = None) -> None:
+        self._run.end_test(logs)  # type: ignore[union-attr]
+
+    def on_predict_begin(self, logs: Any = None) -> None:
+        self._begin("predict")
+
+    def on_predict_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self._run.maybe_tick()  # type: ignore[union-attr]
+
+    def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._run.eval_done.append(batch)  # type: ignore[union-attr]
+
+    def on_predict_end(self, logs: Any = None) -> None:
+        self._run.end_predict()  # type: ignore[union-attr]
+
+
+class _Run:
+    """One fit, evaluate or predict: its stream, its view, its clock and how it ended.
+
+    It begins, ticks a few times a second (sending progress and new points),
+    and finishes once: at its end hook, or, if the cell ended first (an
+    error, Ctrl-C), when the cell ends.
+    """
+
+    def __init__(
+        self, kind: str, params: dict[str, Any], model: Any, title: str, interval: float
+    ) -> None:
+        now = time.monotonic()
+        self.stream = MetricStream(
+            kind,
+            epochs=int(params.get("epochs") or 1) if kind == "fit" else 1,
+            steps=params.get("steps"),
+            start=now,
+        )
+        self.model = model
+        self.interval = interval
+        self.state = RUNNING
+        self.stopped_at: tuple[int, int] | None = None
+        self.queue = BatchQueue()  # fit's batch logs, from Keras' worker threads
+        self.eval_done: collections.deque[int] = collections.deque()  # evaluate/predict steps
+        self._eval_step = 0
+        self._epoch_logs: tuple[int, Any] | None = None
+        self._stopped_by_user = False
+        self._learning_rate_stale = True
+        self._final: Progress | None = None
+        self._read_learning_rate()
+        self.display = live_display.open_display(self.stream.progress(now), title)
+        self._interrupts = InterruptWatch(self.display.wake_up)
+        self._interrupts.start()
+        self._next_tick = now + interval
+        live_display.call_at_cell_end(self._cell_ended)
+
+    # Feeding, from Keras' hooks ---------------------------------------------
+
+    def begin_epoch(self, epoch: int) -> None:
+        self._commit_epoch()
+        self._drain(everything=True)
+        self.queue.restart(getattr(self.model, "steps_per_execution", 1) or 1)
+        self.stream.begin_epoch(epoch)
+        self._learning_rate_stale = True
+
+    def end_epoch(self, epoch: int, logs: Any) -> None:
         self._drain(everything=True)  # Keras has waited for every batch-end hook
         # Callbacks after us may still add to these logs (ReduceLROnPlateau adds
         # "learning_rate"); they are read at the next hook, complete, as History sees them.
         self._epoch_logs = (epoch, logs)
 
-    def _commit_epoch(self) -> None:
-        if self._epoch_logs is None or self._run is None:
-            return
-        (epoch, logs), self._epoch_logs = self._epoch_logs, None
-        self._run.stream.end_epoch(epoch, logs)
-        self._read_learning_rate()
-        if self._display.wake or time.monotonic() >= self._next_tick:
-            self._tick()
+    def begin_validation(self) -> None:
+        self.eval_done.clear()
+        self._eval_step = 0
+        self.stream.begin_validation()
 
-    def on_train_end(self, logs: Any = None) -> None:
-        run = self._run
-        if run is None or run.state != RUNNING:
+    def end_test(self, logs: Any) -> None:
+        self._interrupt_if_asked()
+        self._drain()
+        if self.stream.kind == "fit":
+            self.stream.end_validation()
             return
+        self.stream.set_results(logs)
+        self._finish(FINISHED, f"evaluate finished: {_steps(self.stream)}")
+
+    def end_predict(self) -> None:
+        self._interrupt_if_asked()
+        self._drain()
+        self._finish(FINISHED, f"predict finished: {_steps(self.stream)}")
+
+    def end_fit(self) -> None:
         self._interrupt_if_asked()
         self._commit_epoch()
         self._drain(everything=True)
-        stream = run.stream
+        stream = self.stream
         where = f"epoch {stream.epoch + 1}/{stream.epochs}"
-        if run.stopped_by_user:
+        if self._stopped_by_user:
             self._finish(STOPPED, f"fit stopped with the Stop button at {where}, {_steps(stream)}")
         elif getattr(self.model, "stop_training", False):
             self._finish(STOPPED, f"fit stopped early by a callback after {where}")
@@ -148,154 +247,86 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
             epochs = f"{stream.epochs} epoch{'s' if stream.epochs != 1 else ''}"
             self._finish(FINISHED, f"fit finished: {epochs}")
 
-    # evaluate (also the validation inside fit) and predict ---------------
-
-    def on_test_begin(self, logs: Any = None) -> None:
-        if self._in_fit():
-            self._eval_done.clear()
-            self._eval_step = 0
-            self._stream.phase = "validate"
-            self._stream.val_step = 0
-        else:
-            self._begin("evaluate")
-
-    def on_test_batch_begin(self, batch: int, logs: Any = None) -> None:
-        if self._display.wake or time.monotonic() >= self._next_tick:
-            self._tick()
-
-    def on_test_batch_end(self, batch: int, logs: Any = None) -> None:
-        self._eval_done.append(batch)
-
-    def on_test_end(self, logs: Any = None) -> None:
-        self._interrupt_if_asked()
-        stream = self._stream
-        self._drain()
-        if self._in_fit():
-            stream.phase = "train"
-            stream.val_steps = stream.val_steps or self._eval_step
+    def _commit_epoch(self) -> None:
+        if self._epoch_logs is None:
             return
-        stream.results = {k: float(v) for k, v in (logs or {}).items() if _is_number(v)}
-        self._finish(FINISHED, f"evaluate finished: {_steps(stream)}")
-
-    def on_predict_begin(self, logs: Any = None) -> None:
-        self._begin("predict")
-
-    def on_predict_batch_begin(self, batch: int, logs: Any = None) -> None:
-        if self._display.wake or time.monotonic() >= self._next_tick:
-            self._tick()
-
-    def on_predict_batch_end(self, batch: int, logs: Any = None) -> None:
-        self._eval_done.append(batch)
-
-    def on_predict_end(self, logs: Any = None) -> None:
-        self._interrupt_if_asked()
-        self._drain()
-        self._finish(FINISHED, f"predict finished: {_steps(self._stream)}")
-
-    # The three steps of every run: begin, tick (a few times a second), finish.
-
-    @property
-    def _stream(self) -> MetricStream:
-        assert self._run is not None, "LiveMetrics hook called outside fit/evaluate/predict"
-        return self._run.stream
-
-    def _in_fit(self) -> bool:
-        return (
-            self._run is not None and self._run.stream.kind == "fit" and self._run.state == RUNNING
-        )
-
-    def _begin(self, kind: str) -> None:
-        if self._run is not None and self._run.state == RUNNING:
-            self._late_end(self._run, None)  # an earlier run never reached its end hook
-        params = self.params or {}
-        now = time.monotonic()
-        stream = MetricStream(
-            kind,
-            epochs=int(params.get("epochs") or 1) if kind == "fit" else 1,
-            steps=params.get("steps"),
-            start=now,
-        )
-        self._queue.restart()
-        self._epoch_logs = None
-        self._eval_done.clear()
-        self._eval_step = 0
-        self.state = RUNNING
-        if kind == "fit":
-            self.history, self.batch_history = stream.history, stream.batch_history
-            self.stopped_at = None
-        self._run = run = _Run(stream)
+        (epoch, logs), self._epoch_logs = self._epoch_logs, None
+        self.stream.end_epoch(epoch, logs)
         self._read_learning_rate()
-        self._display = run.display = live_display.open_display(
-            stream.progress(now), self.title, run.cell_end
-        )
-        run.interrupts = InterruptWatch(self._wake_up)
-        run.interrupts.start()
-        run.on_late_end = self._late_end
-        self._next_tick = now + self.update_interval
+        self.maybe_tick()
 
     def _drain(self, everything: bool = False) -> None:
         """Move batch logs queued by Keras' worker threads into the stream, in order."""
-        if self._run is None:
-            return
-        stream = self._run.stream
-        for batch, logs in self._queue.take(everything):
+        stream = self.stream
+        for batch, logs in self.queue.take(everything):
             stream.add_batch(batch, logs)
-        done = self._eval_done
+        done = self.eval_done
         while done:
             self._eval_step = max(self._eval_step, done.popleft() + 1)
         if stream.phase == "validate":
-            stream.val_step = self._eval_step
+            stream.validated(self._eval_step)
         elif stream.kind != "fit" and self._eval_step:
             stream.add_batch(self._eval_step - 1, None)
 
-    def _wake_up(self) -> None:
-        self._display.wake = True
+    # Ticking: a few times a second, on the training thread -----------------
 
-    def _interrupt_if_asked(self) -> None:
-        """Raise the Ctrl-C that came during the last step, now that Keras' state is whole."""
-        run = self._run
-        if run is not None and run.interrupts is not None and run.interrupts.take():
-            raise KeyboardInterrupt
+    def maybe_tick(self) -> None:
+        """Update the view if it is time, or if the browser or Ctrl-C asked."""
+        if self.display.wake or time.monotonic() >= self._next_tick:
+            self._tick()
 
     def _tick(self) -> None:
         now = time.monotonic()
-        self._next_tick = now + self.update_interval
-        run, display = self._run, self._display
-        if run is None or run.state != RUNNING:
+        self._next_tick = now + self.interval
+        display = self.display
+        if self.state != RUNNING:
             return
         self._interrupt_if_asked()
-        if display.stop_requested and not run.stopped_by_user and self._in_fit():
-            run.stopped_by_user = True
+        if display.stop_requested and not self._stopped_by_user and self.stream.kind == "fit":
+            self._stopped_by_user = True
             self.model.stop_training = True  # Keras ends fit after this batch
         self._drain()
-        if run.learning_rate_stale:
+        if self._learning_rate_stale:
             self._read_learning_rate()
         if display.take_catch_up():
-            run.stream.rewind()
-        points = run.stream.take_points() if display.wants_points else None
-        display.update(run.stream.progress(now), points)
+            self.stream.rewind()
+        points = self.stream.take_points() if display.wants_points else None
+        display.update(self.stream.progress(now), points)
+
+    def _interrupt_if_asked(self) -> None:
+        """Raise the Ctrl-C that came during the last step, now that Keras' state is whole."""
+        if self._interrupts.take():
+            raise KeyboardInterrupt
+
+    def _read_learning_rate(self) -> None:
+        optimizer = getattr(self.model, "optimizer", None)
+        if self.stream.kind != "fit" or optimizer is None:
+            return
+        self._learning_rate_stale = False
+        try:
+            value = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+        except Exception:  # an optimizer without a readable rate: show none
+            return
+        self.stream.set_learning_rate(value)
+
+    # Ending --------------------------------------------------------------------
 
     def _finish(self, state: str, message: str) -> None:
-        run = self._run
-        assert run is not None
-        stream = run.stream
+        stream = self.stream
         self._next_tick = math.inf
-        if run.interrupts is not None:
-            run.interrupts.stop()
-        run.state = self.state = state
+        self._interrupts.stop()
+        self.state = state
         if stream.kind == "fit" and state != FINISHED:
             self.stopped_at = (stream.epoch, stream.step)
-        run.final = stream.progress(time.monotonic(), state, message)
-        points = stream.take_points() if self._display.wants_points else None
-        self._display.update(run.final, points)
+        self._final = stream.progress(time.monotonic(), state, message)
+        points = stream.take_points() if self.display.wants_points else None
+        self.display.update(self._final, points)
 
-    def _late_end(self, run: _Run, error: BaseException | None) -> None:
-        """The cell ended but this run never reached its end hook: say where it stopped."""
-        if self._run is not run:
-            return
+    def end_early(self, error: BaseException | None) -> None:
+        """The run never reached its end hook (the cell failed, or a new run began)."""
         self._commit_epoch()
         self._drain(everything=True)
-        stream = run.stream
+        stream = self.stream
         where = f"epoch {stream.epoch + 1}/{stream.epochs}, {_steps(stream)}"
         if stream.kind != "fit":
             where = _steps(stream)
@@ -311,43 +342,14 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
         else:
             self._finish(INTERRUPTED, f"{stream.kind} ended early at {where}")
 
-    def _read_learning_rate(self) -> None:
-        run = self._run
-        optimizer = getattr(self.model, "optimizer", None)
-        if run is None or run.stream.kind != "fit" or optimizer is None:
-            return
-        run.learning_rate_stale = False
-        try:
-            value = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
-        except Exception:  # an optimizer without a readable rate: show none
-            return
-        run.stream.set_learning_rate(value)
-
-
-class _Run:
-    """One fit/evaluate/predict of a LiveMetrics: its stream, display and end."""
-
-    def __init__(self, stream: MetricStream) -> None:
-        self.stream = stream
-        self.state = RUNNING
-        self.stopped_by_user = False
-        self.learning_rate_stale = True
-        self.final: Progress | None = None
-        self.display: live_display.NoDisplay | None = None
-        self.interrupts: InterruptWatch | None = None
-        self.on_late_end: Any = None
-
-    def cell_end(self, error: BaseException | None) -> RunRecord:
-        if self.state == RUNNING and self.on_late_end is not None:
-            self.on_late_end(self, error)
-        final = self.final or self.stream.progress(time.monotonic())
-        return self.stream.record(final)
+    def _cell_ended(self, error: BaseException | None) -> None:
+        """The cell that ran this run is over: settle the view into its static twin."""
+        if self.state == RUNNING:
+            self.end_early(error)
+        final = self._final or self.stream.progress(time.monotonic())
+        self.display.finish(self.stream.record(final))
 
 
 def _steps(stream: MetricStream) -> str:
     total = f"/{stream.steps}" if stream.steps else ""
     return f"step {stream.step}{total}"
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)

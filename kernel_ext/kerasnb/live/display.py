@@ -1,11 +1,12 @@
 """Where one run shows up in the notebook: a live widget now, its static twin at cell end.
 
-`LiveMetrics` talks to this small object and never to the widget: it hands
-over progress and point increments, and reads back two flags the browser can
+A run talks to this small object and never to the widget: it hands over
+progress and point increments, and reads back two flags the browser can
 raise while `fit` runs (Stop, and "catch me up" from a view that just
-appeared). The static fallback (PNG and tables) is drawn after the cell's code
-has finished, in IPython's `post_run_cell` event, so it costs `fit` nothing
-and is also drawn when the cell was interrupted or failed.
+appeared). The static fallback (PNG and tables) is drawn after the cell's
+code has finished (`call_at_cell_end`, IPython's `post_run_cell` event), so
+it costs `fit` nothing and is also drawn when the cell was interrupted or
+failed. A display holds no reference back to the run it shows.
 """
 
 from __future__ import annotations
@@ -14,43 +15,41 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kerasnb.errors import not_an_extension
 from kerasnb.live import busy_comm
 from kerasnb.live.metric_stream import Progress, RunRecord
-
-load_ipython_extension = not_an_extension(__name__)
-
-# Called at the end of the cell with the exception the cell raised (or None);
-# returns the run's final record.
-CellEnd = Callable[[BaseException | None], RunRecord]
 
 
 class NoDisplay:
     """Stands in where there is no notebook (plain Python): data is still collected."""
 
-    wake = False
+    wake = False  # a flag the training thread checks before each batch
     stop_requested = False
     wants_points = False
 
+    def wake_up(self) -> None:
+        self.wake = True
+
     def update(self, progress: Progress, points: dict[str, Any] | None = None) -> None:
-        pass
+        self.wake = False
 
     def take_catch_up(self) -> bool:
         return False
 
+    def finish(self, record: RunRecord) -> None:
+        pass
+
 
 class LiveDisplay(NoDisplay):
-    """The widget of one run, shown in place and finished off when the cell ends."""
+    """The widget of one run, shown in place and settled into its static twin at the end."""
 
-    def __init__(self, shell: Any, progress: Progress, title: str, on_cell_end: CellEnd) -> None:
+    def __init__(self, progress: Progress, title: str) -> None:
         from IPython.display import display
 
-        from kerasnb.views import training as view_module
+        from kerasnb.live import view as view_module
 
         self._views = view_module
-        self._shell = shell
-        self._on_cell_end = on_cell_end
         self._settled = False
+        self._catch_up = False
         # Listen before the widget's comm opens: the page answers that opening
         # with "ready", possibly before the constructor below has returned.
         self._comm_id = uuid.uuid4().hex
@@ -70,7 +69,6 @@ class LiveDisplay(NoDisplay):
         self._handle = display(
             view_module.widget_bundle(self.view, text), raw=True, display_id=True
         )
-        shell.events.register("post_run_cell", self._post_run_cell)
 
     # Browser -> kernel (flags only: the early handler runs on ipykernel's shell thread)
 
@@ -88,8 +86,6 @@ class LiveDisplay(NoDisplay):
         if not self.early and isinstance(content, dict) and not self._settled:
             self._on_early_message(content)
 
-    _catch_up = False
-
     def take_catch_up(self) -> bool:
         """Whether a view asked to be sent everything again; clears the request."""
         wanted, self._catch_up = self._catch_up, False
@@ -103,12 +99,9 @@ class LiveDisplay(NoDisplay):
         if points is not None and self.wants_points:
             self.view.send(points)
 
-    def _post_run_cell(self, result: Any) -> None:
-        error = getattr(result, "error_in_exec", None)
-        self._finish(self._on_cell_end(error))
-
-    def _finish(self, record: RunRecord) -> None:
-        self._shell.events.unregister("post_run_cell", self._post_run_cell)
+    def finish(self, record: RunRecord) -> None:
+        if self._settled:
+            return
         busy_comm.stop_listening(self._comm_id)
         self._settled = True
         self.view.progress = record.progress.to_dict()
@@ -118,13 +111,35 @@ class LiveDisplay(NoDisplay):
         self._handle.update(self._views.final_bundle(self.view, record), raw=True)
 
 
-def open_display(progress: Progress, title: str, on_cell_end: CellEnd) -> NoDisplay:
-    """A live display in a Jupyter kernel; a stand-in anywhere else."""
+def _kernel_shell() -> Any:
+    """The IPython shell of a Jupyter kernel, or None (plain Python, terminal IPython)."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython is a dependency
-        return NoDisplay()
+        return None
     shell = get_ipython()
-    if shell is None or getattr(shell, "kernel", None) is None:
+    return shell if getattr(shell, "kernel", None) is not None else None
+
+
+def open_display(progress: Progress, title: str) -> NoDisplay:
+    """A live display in a Jupyter kernel; a stand-in anywhere else."""
+    if _kernel_shell() is None:
         return NoDisplay()
-    return LiveDisplay(shell, progress, title, on_cell_end)
+    return LiveDisplay(progress, title)
+
+
+def call_at_cell_end(callback: Callable[[BaseException | None], None]) -> bool:
+    """Call `callback(error the cell raised, or None)` once, when the running cell ends.
+
+    Returns False outside a Jupyter kernel, where there are no cells.
+    """
+    shell = _kernel_shell()
+    if shell is None:
+        return False
+
+    def post_run_cell(result: Any) -> None:
+        shell.events.unregister("post_run_cell", post_run_cell)
+        callback(getattr(result, "error_in_exec", None))
+
+    shell.events.register("post_run_cell", post_run_cell)
+    return True

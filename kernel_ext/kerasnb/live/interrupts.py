@@ -20,10 +20,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 
 class InterruptWatch:
     """Between `start` and `stop`, turns the first SIGINT into a flag for `take`."""

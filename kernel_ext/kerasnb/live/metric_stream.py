@@ -18,9 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared.metrics import panel_names
 
 RUNNING, FINISHED, STOPPED, INTERRUPTED, FAILED = (
     "running",
@@ -151,8 +149,9 @@ class BatchQueue:
 class MetricStream:
     """Per-batch and per-epoch metrics of one run, plus its progress.
 
-    Only the thread that runs `fit` touches a stream; `LiveMetrics` queues
-    batch logs from Keras' worker thread and hands them over here.
+    Its fields are written by its own methods only; others read them. Only
+    the thread that runs `fit` touches a stream; `LiveMetrics` queues batch
+    logs from Keras' worker threads and hands them over here.
     """
 
     def __init__(
@@ -223,6 +222,25 @@ class MetricStream:
                 values[name] = number
         self._epoch_rows.append({"epoch": epoch, "x": self.total_steps, "logs": values})
 
+    def begin_validation(self) -> None:
+        """The validation pass at the end of a training epoch starts."""
+        self.phase = "validate"
+        self.val_step = 0
+
+    def validated(self, steps: int) -> None:
+        """`steps` batches of the validation pass are done."""
+        self.val_step = steps
+
+    def end_validation(self) -> None:
+        self.phase = "train"
+        self.val_steps = self.val_steps or self.val_step
+
+    def set_results(self, logs: Mapping[str, Any] | None) -> None:
+        """Keep evaluate's final logs (numbers only)."""
+        self.results = {
+            k: v for k, v in ((k, _number(v)) for k, v in (logs or {}).items()) if v is not None
+        }
+
     def set_learning_rate(self, value: float | None) -> None:
         if value is None:
             return
@@ -246,9 +264,16 @@ class MetricStream:
         return {
             "type": "points",
             "reset": first_batch == 0 and first_epoch == 0,
+            "panels": self.panels(),
             "batches": self._batch_slice(first_batch, len(self._batch_x), 1),
             "epochs": [_json_row(row) for row in self._epoch_rows[first_epoch:]],
         }
+
+    def panels(self) -> list[str]:
+        """The metrics to chart, in order (see kerasnb.shared.metrics)."""
+        names = [n for n in self.batch_history if n not in ("epoch", "step")]
+        names += [name for row in self._epoch_rows for name in row["logs"]]
+        return panel_names(names)
 
     def snapshot(self, max_points: int = 1000) -> dict[str, Any]:
         """All points, with batch points thinned to at most `max_points`, for saving."""
@@ -257,6 +282,7 @@ class MetricStream:
         return {
             "type": "points",
             "reset": True,
+            "panels": self.panels(),
             "batches": self._batch_slice(0, count, stride),
             "epochs": [_json_row(row) for row in self._epoch_rows],
         }

@@ -13,19 +13,14 @@ from the old `keras.Model` to the new one.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-from kerasnb.views.html import esc
-
-load_ipython_extension = not_an_extension(__name__)
-
-METHODS = ("fit", "evaluate", "predict")
-_ABSENT = object()
+from kerasnb.shared.html import esc
+from kerasnb.shared.model_calls import CallbackInjection
 
 
 @dataclass(frozen=True)
@@ -59,10 +54,12 @@ class _Session:
     """What live mode changed, so that it can be undone exactly."""
 
     def __init__(self) -> None:
-        self.enabled = False
-        self.patched: Any = None  # the keras.Model class that holds our wrappers
-        self.saved: dict[str, Any] = {}  # method name -> its entry in that class's __dict__
+        self.injection: CallbackInjection | None = None  # on the current keras.Model
         self.last: Any = None  # the LiveMetrics of the latest wrapped call
+
+    @property
+    def enabled(self) -> bool:
+        return self.injection is not None
 
 
 _session = _Session()
@@ -75,17 +72,12 @@ def live_training(enabled: bool | None = None) -> LiveModeStatus:
     methods to wrap live on `keras.Model`.
     """
     if enabled is True and not _session.enabled:
-        import keras
-
-        from kerasnb import extension
         from kerasnb.backend import api as backend
 
-        _patch(keras.Model)
-        _session.enabled = True
+        _attach()
         backend.add_switch_listener(_after_switch)
-        extension.on_unload(_turn_off)
     elif enabled is False:
-        _turn_off()
+        shutdown()
     return LiveModeStatus(_session.enabled)
 
 
@@ -94,69 +86,36 @@ def last_live_metrics() -> Any:
     return _session.last
 
 
-def _turn_off() -> None:
-    _unpatch()
-    _session.enabled = False
+def shutdown() -> None:
+    """Turn live mode off and forget its last run (`%unload_ext`)."""
+    if _session.injection is not None:
+        _session.injection.remove()
+    _session.injection = None
+    _session.last = None
+
+
+def _attach() -> None:
+    keras = importlib.import_module("keras")
+    _session.injection = CallbackInjection(keras.Model, _live_metrics_for)
+    _session.injection.install()
 
 
 def _after_switch(previous: str, current: str) -> None:
-    if _session.enabled:
-        _unpatch()
-        _patch(importlib.import_module("keras").Model)
+    """Move the wrappers from the old backend's keras.Model to the new one."""
+    if _session.injection is not None:
+        _session.injection.remove()
+        _attach()
 
 
-def _patch(model_class: type) -> None:
-    if _session.patched is model_class:
-        return
-    _unpatch()
-    _session.patched = model_class
-    _session.saved = {name: model_class.__dict__.get(name, _ABSENT) for name in METHODS}
-    for name in METHODS:
-        setattr(model_class, name, _wrap(name, getattr(model_class, name)))
-
-
-def _unpatch() -> None:
-    model_class, _session.patched = _session.patched, None
-    if model_class is None:
-        return
-    for name, saved in _session.saved.items():
-        if saved is _ABSENT:
-            delattr(model_class, name)
-        else:
-            setattr(model_class, name, saved)
-    _session.saved = {}
-
-
-def _wrap(name: str, original: Any) -> Any:
-    signature = inspect.signature(original)
-
-    @functools.wraps(original)
-    def with_live_metrics(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if _session.enabled:
-            args, kwargs = _add_live_metrics(signature, self, args, kwargs)
-        return original(self, *args, **kwargs)
-
-    return with_live_metrics
-
-
-def _add_live_metrics(
-    signature: inspect.Signature, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The same call with a LiveMetrics added, or unchanged where Keras would print nothing."""
-    try:
-        bound = signature.bind(model, *args, **kwargs)
-    except TypeError:
-        return args, kwargs  # let Keras report the bad call in its own words
-    if bound.arguments.get("verbose", "auto") == 0:
-        return args, kwargs
+def _live_metrics_for(method: str, call: inspect.BoundArguments) -> Sequence[Any]:
+    """A fresh LiveMetrics, unless Keras would print nothing or the call shows its own progress."""
+    if call.arguments.get("verbose", "auto") == 0:
+        return ()
     keras = importlib.import_module("keras")
-    callbacks = bound.arguments.get("callbacks")
-    if isinstance(callbacks, keras.callbacks.CallbackList):
-        return args, kwargs
-    callbacks = list(callbacks or [])
-    if any(isinstance(c, keras.callbacks.ProgbarLogger) for c in callbacks):
-        return args, kwargs
-    training = importlib.import_module("kerasnb.live.callback")  # the current backend's
-    _session.last = training.LiveMetrics()
-    bound.arguments["callbacks"] = [*callbacks, _session.last]
-    return bound.args[1:], bound.kwargs
+    if any(
+        isinstance(c, keras.callbacks.ProgbarLogger) for c in call.arguments.get("callbacks") or ()
+    ):
+        return ()
+    callback = importlib.import_module("kerasnb.live.callback")  # the current backend's
+    _session.last = callback.LiveMetrics()
+    return (_session.last,)

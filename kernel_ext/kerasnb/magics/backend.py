@@ -7,11 +7,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from kerasnb.backend import api as backend
-from kerasnb.errors import not_an_extension
-from kerasnb.magics import usage_errors
-from kerasnb.views.backend import render_info
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.backend.view import render_info
+from kerasnb.magics.usage import usage_errors
 
 
 @magics_class

@@ -7,10 +7,9 @@ from typing import Any
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.magics import usage_errors
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.backend.names import BACKENDS
+from kerasnb.errors import KerasnbError
+from kerasnb.magics.usage import usage_errors
 
 
 def _comparison() -> Any:
@@ -24,9 +23,9 @@ def _comparison() -> Any:
 class CompareMagics(Magics):
     @magic_arguments()
     @argument(
-        "-b", "--backends", default="jax,torch,tensorflow",
+        "-b", "--backends", default=",".join(BACKENDS),
         help="comma-separated backends to run on (aliases: tf, pytorch); the first is "
-        "parity's reference. Default: jax,torch,tensorflow",
+        f"parity's reference. Default: {','.join(BACKENDS)}",
     )  # fmt: skip
     @argument(
         "-p", "--push", default=None,

@@ -6,11 +6,9 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.live import mode as live_mode
-from kerasnb.magics import usage_errors
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.magics.usage import usage_errors
 
 _SWITCH = {"on": True, "off": False}
 

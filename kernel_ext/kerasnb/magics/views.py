@@ -8,11 +8,9 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb.errors import KerasnbError, not_an_extension
-from kerasnb.magics import usage_errors
+from kerasnb.errors import KerasnbError
+from kerasnb.magics.usage import usage_errors
 from kerasnb.model_views import api as model_views
-
-load_ipython_extension = not_an_extension(__name__)
 
 
 @magics_class

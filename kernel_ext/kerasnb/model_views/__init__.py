@@ -1,5 +1,17 @@
-"""Model views: a Keras model as plain data (ModelData), then as a summary or a graph."""
+"""Model views: a Keras model as plain data (ModelData), then as a summary or a graph.
 
-from kerasnb.errors import not_an_extension
+    api           kerasnb.summary / kerasnb.graph
+    introspect    keras.Model -> ModelData (with shapes, layer_config)
+    modeldata     ModelData: plain, JSON-able
+    summary_view  the summary table: its rules, the widget and its static twins
+    graph_layout  ModelData -> Graphviz DOT (laid out by `dot`)
+    graph_view    the pan-and-zoom graph widget and its SVG twin
 
-load_ipython_extension = not_an_extension(__name__)
+Uses only the shared helpers below it.
+"""
+
+from __future__ import annotations
+
+
+def shutdown() -> None:
+    """Nothing to undo: model views keep no session state."""

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 if TYPE_CHECKING:
-    from kerasnb.views.graph import GraphWidget
-    from kerasnb.views.summary import SummaryWidget
+    from kerasnb.model_views.graph_view import GraphWidget
+    from kerasnb.model_views.summary_view import SummaryWidget
 
 
 def summary(model: Any, *, expand_nested: bool = False, filter: str = "") -> SummaryWidget:
@@ -36,7 +32,7 @@ def summary(model: Any, *, expand_nested: bool = False, filter: str = "") -> Sum
             before a backend switch.
     """
     from kerasnb.model_views.introspect import introspect
-    from kerasnb.views.summary import SummaryWidget
+    from kerasnb.model_views.summary_view import SummaryWidget
 
     data = introspect(model, caller="kerasnb.summary")
     return SummaryWidget(data, filter_text=str(filter), expand_nested=bool(expand_nested))
@@ -75,8 +71,8 @@ def graph(
             Graphviz's `dot` missing (the message says how to install it).
     """
     from kerasnb.model_views.graph_layout import GraphOptions
+    from kerasnb.model_views.graph_view import GraphWidget
     from kerasnb.model_views.introspect import introspect
-    from kerasnb.views.graph import GraphWidget
 
     options = GraphOptions(
         show_shapes=bool(show_shapes),

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 
 import graphviz
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.model_views.modeldata import INPUT, MODEL, LayerData, ModelData
-from kerasnb.views.html import esc
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared.html import esc
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 NODE_ID_PREFIX = "kn-"  # SVG ids: kn-<layer id>; the live view finds layers by them
@@ -49,10 +47,6 @@ class GraphOptions:
             )
 
 
-def nested_models(data: ModelData) -> list[str]:
-    return [layer.id for layer in data.layers if layer.kind == MODEL]
-
-
 def to_digraph(
     data: ModelData, options: GraphOptions, expanded: Collection[str] | None = None
 ) -> graphviz.Digraph:
@@ -65,7 +59,7 @@ def to_digraph(
             `options.expand_nested`, else none.
     """
     if expanded is None:
-        expanded = nested_models(data) if options.expand_nested else ()
+        expanded = data.nested_ids() if options.expand_nested else ()
     open_ids = _open_models(data, set(expanded))
     dot = graphviz.Digraph(name=NODE_ID_PREFIX + "graph")
     dot.attr("graph", rankdir=options.rankdir, nodesep="0.25", ranksep="0.35", compound="true")

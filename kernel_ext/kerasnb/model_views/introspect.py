@@ -17,7 +17,7 @@ from keras.src.models.functional import Functional
 from keras.src.ops.function import make_node_key
 from keras.src.utils import summary_utils
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.model_views import layer_config
 from kerasnb.model_views.modeldata import (
     INPUT,
@@ -31,8 +31,6 @@ from kerasnb.model_views.modeldata import (
     WeightData,
 )
 from kerasnb.model_views.shapes import format_inputs, format_outputs
-
-load_ipython_extension = not_an_extension(__name__)
 
 MAX_WEIGHTS = 64  # per layer in the details panel; a nested ResNet has hundreds
 

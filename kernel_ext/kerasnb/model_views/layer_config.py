@@ -14,10 +14,6 @@ from typing import Any
 
 from keras.src.utils import module_utils
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 MAX_JSON = 20_000  # characters; past this, long lists and strings are cut short
 MAX_ITEMS = 64  # per list in a cut-down config
 MAX_TEXT = 500  # characters per string in a cut-down config

@@ -10,10 +10,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 # Layer kinds: what a row or a graph node stands for.
 INPUT, LAYER, MODEL, OP = "input", "layer", "model", "op"
 
@@ -127,6 +123,10 @@ class ModelData:
 
     def children(self, parent: str | None) -> list[LayerData]:
         return list(self._children.get(parent, ()))  # type: ignore[attr-defined]
+
+    def nested_ids(self) -> list[str]:
+        """Ids of the nested models, at any depth, in model order."""
+        return [layer.id for layer in self.layers if layer.kind == MODEL]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dicts and lists (tuples become lists), ready for JSON."""

@@ -11,10 +11,6 @@ from typing import Any
 
 from keras import tree
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 UNKNOWN = "?"
 
 

@@ -9,17 +9,14 @@ backend stay untouched.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from kerasnb.errors import not_an_extension
 from kerasnb.live.metric_stream import RunRecord
+from kerasnb.shared import png
+from kerasnb.shared.metrics import panel_names
 
-load_ipython_extension = not_an_extension(__name__)
-
-_LR_KEYS = ("learning_rate", "lr")
 _MAX_PANELS = 4
 _COLORS = {"train": "#1f77b4", "val": "#ff7f0e", "bad": "#d62728"}
 
@@ -38,11 +35,8 @@ def fmt(value: Any) -> str:
 
 
 def metric_names(record: RunRecord) -> list[str]:
-    """Training metric names in Keras' order (loss first), without val_ twins or the LR."""
-    names = list(record.history) or list(record.batch_metrics)
-    base = [n for n in names if not n.startswith("val_") and n not in _LR_KEYS]
-    base += [n[4:] for n in names if n.startswith("val_") and n[4:] not in base]
-    return sorted(base, key=lambda n: (n != "loss", base.index(n)))
+    """The metrics a run charts and tabulates, in order (see kerasnb.shared.metrics)."""
+    return panel_names(list(record.history) or list(record.batch_metrics))
 
 
 def final_table(record: RunRecord) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
@@ -102,30 +96,10 @@ def curves_png(record: RunRecord, dpi: int = 80) -> bytes | None:
     names = metric_names(record)[:_MAX_PANELS]
     if record.progress.kind != "fit" or not names or not (record.batch_x or record.epoch_rows):
         return None
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(3.4 * len(names), 2.5), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(figure)
+    figure = png.new_figure(3.4 * len(names), 2.5, dpi)
     for axes, name in zip(figure.subplots(1, len(names), squeeze=False)[0], names, strict=True):
         _draw_panel(axes, record, name)
-    return _small_png(figure)
-
-
-def _small_png(figure: Any) -> bytes:
-    """PNG bytes with a 64-colour palette: a third of the size, same look for line plots.
-
-    The image is saved in the notebook (twice: as image/png and inside the
-    HTML twin), so its size is what a saved notebook grows by per fit.
-    """
-    from PIL import Image
-
-    canvas = figure.canvas
-    canvas.draw()
-    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
-    buffer = io.BytesIO()
-    image.convert("RGB").quantize(colors=64).save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue()
+    return png.small_png(figure)
 
 
 def _draw_panel(axes: Any, record: RunRecord, name: str) -> None:

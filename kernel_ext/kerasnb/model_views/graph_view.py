@@ -16,13 +16,11 @@ from typing import Any
 import anywidget
 import traitlets
 
-from kerasnb.errors import KerasnbError, not_an_extension
+from kerasnb.errors import KerasnbError
 from kerasnb.model_views import graph_layout
 from kerasnb.model_views.graph_layout import GraphOptions
 from kerasnb.model_views.modeldata import ModelData
-from kerasnb.views import assets
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared import assets
 
 HERE = Path(__file__).parent
 
@@ -33,7 +31,7 @@ def layout_svg(data: ModelData, options: GraphOptions, expanded: Collection[str]
 
 def describe(data: ModelData, expanded: Collection[str] = ()) -> str:
     """The stable text/plain twin: what the graph holds, in one line."""
-    nested = graph_layout.nested_models(data)
+    nested = data.nested_ids()
     text = (
         f'Graph of model "{data.name}" ({data.class_name}): {len(data.layers)} layers, '
         f"{len(data.edges)} connections"
@@ -47,7 +45,7 @@ def describe(data: ModelData, expanded: Collection[str] = ()) -> str:
 class GraphWidget(anywidget.AnyWidget):
     """Live graph: `svg` from the kernel, `expanded` and `selected` from the browser."""
 
-    _esm = assets.esm("graph.js")
+    _esm = assets.esm(HERE / "graph.js")
     _css = HERE / "graph.css"
     # ModelData as JSON text: ipywidgets walks a Dict trait for binary
     # buffers, which on a DenseNet costs more than encoding it once.
@@ -59,7 +57,7 @@ class GraphWidget(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, model_data: ModelData, options: GraphOptions):
-        opened = graph_layout.nested_models(model_data) if options.expand_nested else []
+        opened = model_data.nested_ids() if options.expand_nested else []
         svg = layout_svg(model_data, options, opened)  # fails early if `dot` is missing
         super().__init__(
             data=json.dumps(model_data.to_dict()),

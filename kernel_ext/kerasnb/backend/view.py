@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kerasnb.errors import not_an_extension
-from kerasnb.views.html import esc, table, text_table
-
-load_ipython_extension = not_an_extension(__name__)
-
-if TYPE_CHECKING:
-    from kerasnb.backend.api import BackendInfo, BackendStatus, SwitchResult
+from kerasnb.backend.info import BackendInfo, BackendStatus, SwitchResult
+from kerasnb.shared import rich
+from kerasnb.shared.html import esc, table, text_table
 
 _STYLE = (
     "<style>.kerasnb-backend table{border-collapse:collapse;margin:.3em 0}"
@@ -53,6 +47,11 @@ def _config(info: BackendInfo) -> list[tuple[str, str]]:
     ]
 
 
+@rich.bundle.register
+def _(info: BackendInfo) -> dict[str, str]:
+    return render_info(info)
+
+
 def render_info(info: BackendInfo, pending: bool = False) -> dict[str, str]:
     """Mime bundle for `info`; `pending` marks devices still being asked for."""
     header = ("backend", "version", "devices")
@@ -72,6 +71,7 @@ def render_info(info: BackendInfo, pending: bool = False) -> dict[str, str]:
     }
 
 
+@rich.bundle.register
 def render_switch(result: SwitchResult) -> dict[str, str]:
     if not result.in_place:
         lines = [

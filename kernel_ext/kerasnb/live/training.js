@@ -7,7 +7,6 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 360, H = 210, M = { l: 50, r: 10, t: 20, b: 28 };
-const LR_KEYS = new Set(["learning_rate", "lr"]);
 // anywidget hands `initialize` and each `render` different model proxies, so
 // the points are kept per widget under the id the kernel gave it.
 const stores = new Map();
@@ -16,7 +15,7 @@ function storeFor(model) {
   const id = model.get("run_id");
   let store = stores.get(id);
   if (!store) {
-    store = { x: [], epoch: [], metrics: {}, epochs: [], listeners: new Set() };
+    store = { x: [], epoch: [], metrics: {}, epochs: [], panels: [], listeners: new Set() };
     stores.set(id, store);
   }
   return store;
@@ -30,6 +29,7 @@ function applyPoints(store, msg) {
   if (msg.reset) {
     store.x = []; store.epoch = []; store.metrics = {}; store.epochs = [];
   }
+  if (msg.panels) store.panels = msg.panels; // which metrics to chart, in order: the kernel decides
   const b = msg.batches || { x: [], epoch: [], metrics: {} };
   const before = store.x.length, added = b.x.length;
   for (const [name, values] of Object.entries(b.metrics || {})) {
@@ -50,19 +50,12 @@ function applyPoints(store, msg) {
   store.listeners.forEach((fn) => fn());
 }
 
-// el() comes from common.js.
+// el() and fmtValue() come from common.js.
 function svg(tag, attrs, parent) {
   const node = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
   if (parent) parent.appendChild(node);
   return node;
-}
-
-export function fmt(v) {
-  if (v === null || v === undefined) return "–";
-  if (Number.isNaN(v)) return "NaN";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
 }
 
 function fmtTime(s) {
@@ -82,7 +75,7 @@ export function progressText(p) {
   else parts.push(`step ${p.step}${steps}`);
   if (p.rate) parts.push(`${p.rate >= 100 ? Math.round(p.rate) : p.rate.toPrecision(3)} steps/s`);
   if (p.eta_s !== null && p.eta_s !== undefined) parts.push(`ETA ${fmtTime(p.eta_s)}`);
-  if (p.learning_rate !== null && p.learning_rate !== undefined) parts.push(`lr ${fmt(num(p.learning_rate))}`);
+  if (p.learning_rate !== null && p.learning_rate !== undefined) parts.push(`lr ${fmtValue(num(p.learning_rate))}`);
   return parts.join(" · ");
 }
 
@@ -113,15 +106,6 @@ function niceTicks(lo, hi, count) {
   const ticks = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
   return ticks;
-}
-
-function metricNames(store) {
-  const names = [...Object.keys(store.metrics)];
-  for (const row of store.epochs) for (const k of Object.keys(row.logs)) {
-    const base = k.startsWith("val_") ? k.slice(4) : k;
-    if (!names.includes(base)) names.push(base);
-  }
-  return names.filter((n) => !LR_KEYS.has(n)).sort((a, b) => (a === "loss" ? -1 : b === "loss" ? 1 : 0));
 }
 
 function seriesFor(store, name, weight) {
@@ -188,7 +172,7 @@ function drawChart(box, store, name, ui) {
   for (const t of yTicks) {
     const y = ui.log ? Math.pow(10, t) : t;
     svg("line", { x1: M.l, x2: W - M.r, y1: sy(y), y2: sy(y), class: "kn-grid" }, root);
-    svg("text", { x: M.l - 4, y: sy(y) + 3, class: "kn-tick kn-ytick" }, root).textContent = fmt(y);
+    svg("text", { x: M.l - 4, y: sy(y) + 3, class: "kn-tick kn-ytick" }, root).textContent = fmtValue(y);
   }
   for (const t of niceTicks(0, xMax, 4)) {
     svg("text", { x: sx(t), y: H - M.b + 13, class: "kn-tick kn-xtick" }, root).textContent = String(t);
@@ -203,7 +187,7 @@ function drawChart(box, store, name, ui) {
       if (v !== null && !Number.isFinite(v) && s.cls !== "kn-smooth") {
         bad += 1;
         const mark = svg("path", { d: `M${sx(x) - 4},${M.t} l8,0 l-4,7 z`, class: "kn-bad" }, root);
-        svg("title", {}, mark).textContent = `${s.label} is ${fmt(v)} at step ${x}`;
+        svg("title", {}, mark).textContent = `${s.label} is ${fmtValue(v)} at step ${x}`;
       }
     });
   }
@@ -226,7 +210,7 @@ function hover(box, root, series, sx, xMax, name, ui) {
       const i = nearest(s.xs, x);
       if (i < 0) continue;
       if (at === null || s.cls === "kn-batch") at = s.xs[i];
-      lines.push(`${s.label}: ${fmt(s.ys[i])}`);
+      lines.push(`${s.label}: ${fmtValue(s.ys[i])}`);
     }
     if (at === null) return;
     cursor.setAttribute("x1", sx(at)); cursor.setAttribute("x2", sx(at));
@@ -264,6 +248,7 @@ function drawTable(node, table) {
 
 function initialize({ model }) {
   const store = storeFor(model);
+  const id = model.get("run_id");
   applyPoints(store, model.get("snapshot"));
   model.on("change:snapshot", () => applyPoints(store, model.get("snapshot")));
   model.on("msg:custom", (msg) => applyPoints(store, msg));
@@ -271,6 +256,7 @@ function initialize({ model }) {
   // (A kernel whose run is over ignores this; the snapshot has it all.)
   const state = (model.get("progress") || {}).state;
   if (state === undefined || state === "running") model.send({ type: "ready" });
+  return () => stores.delete(id); // the widget is gone: free its points
 }
 
 function render({ model, el: host }) {
@@ -315,7 +301,7 @@ function render({ model, el: host }) {
       batchPoints: String(store.x.length), epochPoints: String(store.epochs.length),
     });
     if (kind === "fit") {
-      const names = metricNames(store);
+      const names = store.panels;
       const boxes = names.map((name, i) => charts.children[i] || charts.appendChild(el("div", "kn-box")));
       while (charts.children.length > names.length) charts.lastChild.remove();
       names.forEach((name, i) => drawChart(boxes[i], store, name, ui));

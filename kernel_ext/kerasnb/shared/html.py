@@ -5,10 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
-
 
 def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)

@@ -9,7 +9,6 @@ state. Drawing, log scale, smoothing and hover values all happen in
 
 from __future__ import annotations
 
-import base64
 import pathlib
 import uuid
 from typing import Any
@@ -17,12 +16,10 @@ from typing import Any
 import anywidget
 import traitlets
 
-from kerasnb.errors import not_an_extension
+from kerasnb.live import static
 from kerasnb.live.metric_stream import Progress, RunRecord
-from kerasnb.views import assets, training_static
-from kerasnb.views.html import esc, table, text_table
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared import assets, png
+from kerasnb.shared.html import esc, table, text_table
 
 _HERE = pathlib.Path(__file__).parent
 
@@ -35,7 +32,7 @@ NO_STOP_HINT = (
 class TrainingView(anywidget.AnyWidget):
     """Live curves, a progress line and a Stop button for one fit/evaluate/predict."""
 
-    _esm = assets.esm("training.js")
+    _esm = assets.esm(_HERE / "training.js")
     _css = _HERE / "training.css"
 
     run_id = traitlets.Unicode().tag(sync=True)  # keys the browser's store of points
@@ -86,8 +83,8 @@ def widget_bundle(view: TrainingView, text: str) -> dict[str, Any]:
 
 def final_table(record: RunRecord) -> dict[str, Any]:
     """The table that ends the run, for the widget (the static twins show the same)."""
-    header, rows = training_static.final_table(record)
-    lr_line = training_static.learning_rate_line(record)
+    header, rows = static.final_table(record)
+    lr_line = static.learning_rate_line(record)
     if lr_line and rows:
         rows = [*rows, ("learning rate", lr_line.split(": ", 1)[1], *[""] * (len(header) - 2))]
     return {"header": list(header), "rows": [list(r) for r in rows]}
@@ -96,19 +93,16 @@ def final_table(record: RunRecord) -> dict[str, Any]:
 def final_bundle(view: TrainingView, record: RunRecord) -> dict[str, Any]:
     """The widget plus its static twins: text table, HTML table and PNG curves."""
     line = headline(record.progress, view.title)
-    header, rows = training_static.final_table(record)
-    lr_line = training_static.learning_rate_line(record)
+    header, rows = static.final_table(record)
+    lr_line = static.learning_rate_line(record)
     plain = [line]
     if rows:
         plain += ["", text_table(header, rows)]
     if lr_line:
         plain.append(lr_line)
-    png = training_static.curves_png(record)
+    curves = static.curves_png(record)
     state = record.progress.state
-    image = ""
-    if png is not None:
-        encoded = base64.b64encode(png).decode("ascii")
-        image = f'<img alt="training curves" src="data:image/png;base64,{encoded}">'
+    image = png.img_tag(curves, "training curves") if curves is not None else ""
     html = (
         f'<div class="kerasnb-live-static" data-state="{esc(state)}">'
         f"<div><b>{esc(line)}</b></div>{image}"
@@ -116,6 +110,6 @@ def final_bundle(view: TrainingView, record: RunRecord) -> dict[str, Any]:
         f"{f'<div>{esc(lr_line)}</div>' if lr_line else ''}</div>"
     )
     bundle = {**widget_bundle(view, "\n".join(plain)), "text/html": html}
-    if png is not None:
-        bundle["image/png"] = encoded
+    if curves is not None:
+        bundle["image/png"] = png.base64_text(curves)
     return bundle

@@ -8,18 +8,12 @@ same view is re-rendered in place as each backend finishes.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from kerasnb.errors import not_an_extension
-from kerasnb.views.compare_curves import COLORS, render_png
-from kerasnb.views.html import esc, text_table
-
-load_ipython_extension = not_an_extension(__name__)
-
-if TYPE_CHECKING:
-    from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
+from kerasnb.comparison.curves import COLORS, render_png
+from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
+from kerasnb.shared import png, rich
+from kerasnb.shared.html import esc, text_table
 
 _LABELS = {
     "running": "running…",
@@ -205,17 +199,13 @@ def render_html(result: CompareResult) -> str:
         for label, cell in _rows(result)
     )
     notes = "".join(f"<div>{esc(line)}</div>" for line in _parity_lines(result.parity))
-    png = (
+    curves = (
         render_png({b: r.curves for b, r in result.runs.items() if r.curves})
         if result.done
         else None
     )
-    chart = (
-        f'<img class="kerasnb-compare-curves" alt="training curves of every backend, overlaid" '
-        f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
-        if png
-        else ""
-    )
+    alt = "training curves of every backend, overlaid"
+    chart = png.img_tag(curves, alt, "kerasnb-compare-curves") if curves else ""
     return (
         f'<div class="kerasnb-compare" data-done="{str(result.done).lower()}">{_STYLE}'
         f"<div><b>{esc(headline(result))}</b></div>"
@@ -224,6 +214,7 @@ def render_html(result: CompareResult) -> str:
     )
 
 
+@rich.bundle.register
 def render(result: CompareResult) -> dict[str, str]:
     """Mime bundle: HTML (table + embedded PNG of the curves) and plain text."""
     return {"text/plain": render_text(result), "text/html": render_html(result)}

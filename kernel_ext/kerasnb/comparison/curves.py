@@ -8,13 +8,11 @@ matplotlib backend.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 from kerasnb.comparison.results import Curve
-from kerasnb.errors import not_an_extension
-
-load_ipython_extension = not_an_extension(__name__)
+from kerasnb.shared import png
+from kerasnb.shared.metrics import panel_names
 
 COLORS = {"jax": "#1f77b4", "torch": "#d62728", "tensorflow": "#ff7f0e"}
 _OTHER_COLORS = ("#2ca02c", "#9467bd", "#8c564b")
@@ -26,14 +24,8 @@ _MAX_PANELS = 4
 
 
 def panels(curves: Mapping[str, Sequence[Curve]]) -> list[str]:
-    """Metric names to draw, one panel each; `val_x` shares the panel of `x`."""
-    names: list[str] = []
-    for backend_curves in curves.values():
-        for curve in backend_curves:
-            base = curve.metric.removeprefix("val_")
-            if base not in names:
-                names.append(base)
-    return sorted(names, key=lambda n: (n != "loss", names.index(n)))[:_MAX_PANELS]
+    """Metric names to draw, one panel each (see kerasnb.shared.metrics)."""
+    return panel_names(c.metric for cs in curves.values() for c in cs)[:_MAX_PANELS]
 
 
 def render_png(curves: Mapping[str, Sequence[Curve]]) -> bytes | None:
@@ -41,9 +33,7 @@ def render_png(curves: Mapping[str, Sequence[Curve]]) -> bytes | None:
     names = panels(curves)
     if not names:
         return None
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(4.2 * len(names), 3.0), dpi=90, layout="constrained")
+    figure = png.new_figure(4.2 * len(names), 3.0, dpi=90)
     axes = figure.subplots(1, len(names), squeeze=False)[0]
     for i, backend in enumerate(curves):
         color = COLORS.get(backend, _OTHER_COLORS[i % len(_OTHER_COLORS)])
@@ -70,6 +60,4 @@ def render_png(curves: Mapping[str, Sequence[Curve]]) -> bytes | None:
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.legend(fontsize="small")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png.small_png(figure, colors=128)
