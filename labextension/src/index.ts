@@ -12,31 +12,21 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
 /**
- * Evaluated by the kernel as a user expression: the JSON string from
- * `kerasnb.frontend_status()`, or '' when kerasnb is not loaded. It never
- * imports kerasnb itself, so asking has no side effect in the kernel.
+ * Evaluated by the kernel as a user expression: `kerasnb.frontend_status()`
+ * wrapped in IPython's JSON display, so the answer comes back as
+ * `application/json`; None when kerasnb is not loaded. It never imports
+ * kerasnb itself, so asking has no side effect in the kernel.
  */
 const STATUS_EXPRESSION =
-  "__import__('sys').modules['kerasnb'].frontend_status() " +
-  "if 'kerasnb' in __import__('sys').modules else ''";
+  "__import__('IPython.display').display.JSON(__import__('json').loads(" +
+  "__import__('sys').modules['kerasnb'].frontend_status())) " +
+  "if 'kerasnb' in __import__('sys').modules else None";
 
 /** What the kernel reports; null means "kerasnb is not loaded there". */
 interface IKerasStatus {
   backend: string;
   kerasVersion: string;
   kerasImported: boolean;
-}
-
-/**
- * Undo Python's `repr()` of a str: the kernel returns user expressions as
- * text/plain reprs, e.g. `'{"backend": "jax"}'`.
- */
-function unrepr(text: string): string {
-  const quote = text.charAt(0);
-  if (text.length < 2 || (quote !== "'" && quote !== '"')) {
-    throw new Error(`not a Python str repr: ${text}`);
-  }
-  return text.slice(1, -1).replace(/\\([\\'"])/g, '$1');
 }
 
 /** Parse the reply to STATUS_EXPRESSION; anything unexpected gives null. */
@@ -46,15 +36,12 @@ function parseStatus(expression: unknown): IKerasStatus | null {
       status?: string;
       data?: Record<string, unknown>;
     };
-    const plain = result?.data?.['text/plain'];
-    if (result?.status !== 'ok' || typeof plain !== 'string') {
+    const data = result?.data?.['application/json'] as
+      | Record<string, unknown>
+      | undefined;
+    if (result?.status !== 'ok' || !data || typeof data !== 'object') {
       return null;
     }
-    const json = unrepr(plain);
-    if (!json) {
-      return null;
-    }
-    const data = JSON.parse(json) as Record<string, unknown>;
     if (typeof data.backend !== 'string' || !data.backend) {
       return null;
     }
