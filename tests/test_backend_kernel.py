@@ -44,6 +44,24 @@ def test_info_before_import_names_the_source(backend_kernel: KernelSession) -> N
     assert backend_kernel.value("'keras' in __import__('sys').modules") is False
 
 
+def test_a_notebooks_default_yields_to_keras_backend_in_the_environment(
+    backend_kernel: KernelSession,
+) -> None:
+    name = backend_kernel.backend  # type: ignore[attr-defined]
+    other = _next(name)
+    text = backend_kernel.ok(f"%keras_backend {other} --default").texts[-1]
+    assert text.startswith(
+        f"KERAS_BACKEND={name} is set in the environment, so this notebook runs on "
+        f"{name} instead of its default, {other}."
+    )
+    assert backend_kernel.value("__import__('os').environ['KERAS_BACKEND']") == name
+    no_name = backend_kernel.run("%keras_backend --default")
+    assert (
+        no_name.error_line
+        == "UsageError: --default goes with a backend, e.g. `%keras_backend jax --default`"
+    )
+
+
 def test_info_after_import_shows_config(backend_kernel: KernelSession) -> None:
     name = backend_kernel.backend  # type: ignore[attr-defined]
     backend_kernel.ok("import keras\nkeras.config.set_dtype_policy('mixed_bfloat16')")

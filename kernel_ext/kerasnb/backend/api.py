@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from kerasnb.backend import (
@@ -152,7 +152,9 @@ def reset() -> None:
     _switch_listeners.clear()
 
 
-def set_backend(name: str, namespace: dict[str, Any] | None = None) -> SwitchResult:
+def set_backend(
+    name: str, namespace: dict[str, Any] | None = None, *, default: bool = False
+) -> SwitchResult:
     """Choose the Keras backend, switching in place if Keras is already imported.
 
     Before `import keras` this only sets KERAS_BACKEND for that import. After,
@@ -160,10 +162,21 @@ def set_backend(name: str, namespace: dict[str, Any] | None = None) -> SwitchRes
     `namespace` that refer to Keras modules, classes or functions, and lists
     the names whose objects belong to the old backend.
 
+    Args:
+        name: jax, torch or tensorflow (aliases: tf, pytorch).
+        namespace: the user's variables, to re-bind and check after a switch.
+        default: `name` is only this notebook's default: when KERAS_BACKEND is
+            set in the environment (an instructor's or CI's choice), that
+            backend is used instead. Tutorials choose their backend this way.
+
     Raises:
         KerasnbError: unknown name, or a backend that is not installed.
     """
     target = normalize_name(name)
+    if default and os.environ.get("KERAS_BACKEND"):
+        chosen = normalize_name(os.environ["KERAS_BACKEND"])
+        result = set_backend(chosen, namespace)
+        return replace(result, default=target, from_environment=True)
     if not is_installed(target):
         raise KerasnbError(
             f"the {target} backend is not installed in this kernel's environment; "

@@ -53,6 +53,8 @@ class SwitchResult:
     in_place: bool
     rebound: tuple[str, ...] = ()
     stale: tuple[tuple[str, str], ...] = ()  # (variable name, what it holds)
+    default: str | None = None  # the notebook's default, when the environment chose instead
+    from_environment: bool = False  # KERAS_BACKEND in the environment decided
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -81,6 +81,12 @@ def render_switch(result: SwitchResult) -> dict[str, str]:
         lines = [f"Keras already runs on {result.current}."]
     else:
         lines = [f"Switched Keras from {result.previous} to {result.current}."]
+    if result.from_environment:
+        lines.insert(
+            0,
+            f"KERAS_BACKEND={result.current} is set in the environment, so this notebook "
+            f"runs on {result.current} instead of its default, {result.default}.",
+        )
     if result.rebound:
         lines.append("Re-bound to the new backend: " + ", ".join(result.rebound) + ".")
     if result.stale:

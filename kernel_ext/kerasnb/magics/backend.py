@@ -8,6 +8,7 @@ from IPython.display import display
 
 from kerasnb.backend import api as backend
 from kerasnb.backend.view import render_info
+from kerasnb.errors import KerasnbError
 from kerasnb.magics.usage import usage_errors
 
 
@@ -19,6 +20,12 @@ class BackendMagics(Magics):
         nargs="?",
         help="jax, torch or tensorflow (aliases: tf, pytorch). Omit to show the backend, "
         "the installed backends with their versions and devices, and Keras' settings.",
+    )
+    @argument(
+        "--default",
+        action="store_true",
+        help="NAME is only this notebook's default: when KERAS_BACKEND is set in the "
+        "environment (an instructor's or CI's choice), that backend is used instead",
     )
     @argument(
         "--no-devices",
@@ -34,14 +41,19 @@ class BackendMagics(Magics):
             %keras_backend            # what am I running on?
             %keras_backend jax        # use JAX (switches in place if Keras is imported)
             %keras_backend tf         # aliases: tf, pytorch
+            %keras_backend jax --default   # jax, unless KERAS_BACKEND says otherwise
         """
         with usage_errors():
             args = parse_argstring(self.keras_backend, line)
             if args.name is None:
+                if args.default:
+                    raise KerasnbError(
+                        "--default goes with a backend, e.g. `%keras_backend jax --default`"
+                    )
                 self._show_info(probe_devices=not args.no_devices)
                 return
             namespace = self.shell.user_ns if self.shell is not None else None
-            display(backend.set_backend(args.name, namespace=namespace))
+            display(backend.set_backend(args.name, namespace=namespace, default=args.default))
 
     def _show_info(self, probe_devices: bool) -> None:
         """Show what is known at once; fill in devices in place when asked."""
