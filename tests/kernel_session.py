@@ -101,10 +101,8 @@ class KernelSession:
     def ok(self, code: str, timeout: float = 300) -> Reply:
         """Run code that must not fail; the kernel's traceback is the message."""
         reply = self.run(code, timeout)
-        if reply.error:
-            raise AssertionError("\n".join(reply.error["traceback"]))
-        if reply.status != "ok":
-            raise AssertionError(reply.error_line)
+        assert not reply.error, "\n".join((reply.error or {}).get("traceback", []))
+        assert reply.status == "ok", reply.error_line
         return reply
 
     def value(self, expression: str) -> Any:

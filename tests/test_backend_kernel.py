@@ -6,6 +6,8 @@ import Keras, switch twice, then the error paths and unload/reload.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kernel_session import KernelSession
@@ -14,6 +16,7 @@ pytestmark = [pytest.mark.kernel, pytest.mark.backends]
 
 BACKENDS = ("jax", "torch", "tensorflow")
 HEAVY = ("keras", "jax", "torch", "tensorflow")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def _next(backend: str, step: int = 1) -> str:
@@ -131,7 +134,9 @@ def test_unknown_name_is_one_line_usage_error(backend_kernel: KernelSession) -> 
 def test_missing_backend_gives_install_command(backend_kernel: KernelSession) -> None:
     name = backend_kernel.backend  # type: ignore[attr-defined]
     other = _next(name, 1)
-    package = other  # hide it the way an absent package looks to the import system
+    # A fake stands in: all three backends are installed here, so one is hidden the
+    # way an absent package looks to the import system.
+    package = other
     backend_kernel.ok(
         f"import sys\n_saved = sys.modules.pop({package!r}, None)\nsys.modules[{package!r}] = None"
     )
@@ -145,10 +150,35 @@ def test_missing_backend_gives_install_command(backend_kernel: KernelSession) ->
     )
 
 
-def test_help_shows_usage_with_example(backend_kernel: KernelSession) -> None:
-    pager = backend_kernel.ok("%keras_backend?").pager
-    assert "%keras_backend [--no-devices] [name]" in pager
-    assert "%keras_backend jax" in pager
+def test_every_magic_has_help_with_usage_and_examples(backend_kernel: KernelSession) -> None:
+    magics = backend_kernel.value(
+        "sorted({('%' if kind == 'line' else '%%') + name"
+        " for cls in __import__('kerasnb.magics').magics.MAGICS"
+        " for kind, names in cls.magics.items() for name in names})"
+    )
+    assert len(magics) >= 7 and "%keras_backend" in magics and "%%keras_export" in magics
+    for magic in magics:
+        pager = _ANSI.sub("", backend_kernel.ok(f"{magic}?").pager)
+        name = magic.lstrip("%")
+        assert re.search(rf"\n  %%?{name} \[", pager), f"{magic}: no usage line"
+        examples = pager.split("Examples::")[-1]
+        assert "Examples::" in pager and f"%{name}" in examples, f"{magic}: no examples"
+    pager = _ANSI.sub("", backend_kernel.ok("%keras_backend?").pager)
+    assert "%keras_backend [--default] [--no-devices] [name]" in pager
+
+
+def test_set_backend_works_as_a_plain_function(backend_kernel: KernelSession) -> None:
+    before = backend_kernel.value("keras.backend.backend()")
+    target = next(b for b in BACKENDS if b != before)
+    result = backend_kernel.value(
+        "(lambda r: (r.previous, r.current, r.in_place, 'layers' in r.rebound))("
+        f"kerasnb.set_backend({target!r}, namespace=globals()))"
+    )
+    assert result == (before, target, True, True)
+    assert backend_kernel.value("(keras.backend.backend(), layers.Dense.__module__)") == (
+        target,
+        "keras.src.layers.core.dense",
+    )
 
 
 def test_load_ext_of_a_submodule_points_at_the_package(backend_kernel: KernelSession) -> None:

@@ -11,31 +11,34 @@ from kernel_session import KernelSession
 pytestmark = [pytest.mark.kernel, pytest.mark.backends]
 
 # Builds one model of each kind and a function that puts Keras' figures
-# (parsed from model.summary() and read from the layers) beside ours.
+# (parsed from the text model.summary() prints, and counted from the variables'
+# values) beside ours, which come from introspection's own calls.
 SETUP = r"""
-import json, math, re
+import json, os, re
 import keras
 import numpy as np
 from keras import layers
 from keras.src.models.functional import Functional
-from keras.src.utils.summary_utils import format_layer_shape
 from kerasnb.model_views.introspect import introspect
 from kerasnb.model_views.summary_view import totals_lines
 
-def _markup_free(text):
-    return re.sub(r"\[/?(?:color\(\d+\)|bold)?\]", "", text)
-
 def _keras_figures(model):
+    # Each row and the totals as `model.summary()` prints them; trainable counts
+    # from the sizes of the variables' values (the summary does not print those).
+    os.environ["COLUMNS"] = os.environ["JUPYTER_COLUMNS"] = "300"  # rich: no cell wraps
     lines = []
-    model.summary(print_fn=lambda text, line_break=True: lines.append(text))
-    totals = [line.strip() for line in "\n".join(lines).splitlines()
+    model.summary(line_length=300, print_fn=lambda text, line_break=True: lines.append(text))
+    text = "\n".join(lines).splitlines()
+    totals = [line.strip() for line in text
               if re.match(r"\s*(Total|Trainable|Non-trainable|Optimizer) params:", line)]
+    printed = [[c.strip() for c in line.strip("│").split("│")] for line in text
+               if line.startswith("│")]
     items = model._operations if isinstance(model, Functional) else model.layers
-    rows = [[op.name, type(op).__name__, _markup_free(format_layer_shape(op)),
-             op.count_params() if getattr(op, "built", False) else 0,
-             sum(math.prod(w.shape) for w in getattr(op, "trainable_weights", [])),
-             sum(math.prod(w.shape) for w in getattr(op, "non_trainable_weights", []))]
-            for op in items]
+    sizes = lambda ws: sum(int(np.size(keras.ops.convert_to_numpy(w))) for w in ws)
+    rows = [[*cells[0].rsplit(" (", 1)[0:1], cells[0].rsplit(" (", 1)[1].rstrip(")"), cells[1],
+             int(cells[2].replace(",", "")), sizes(getattr(op, "trainable_weights", [])),
+             sizes(getattr(op, "non_trainable_weights", []))]
+            for cells, op in zip(printed, items, strict=True)]
     return {"totals": totals, "rows": rows}
 
 def _our_figures(model):

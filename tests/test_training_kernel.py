@@ -106,7 +106,8 @@ def test_bad_argument_says_how_to_fix(kernel: KernelSession) -> None:
 
 
 def test_stop_button_message_ends_fit_after_the_current_batch(kernel: KernelSession) -> None:
-    # The view's constructor is slowed down so that the page's "ready", sent as
+    # The view's constructor is slowed down (a patched constructor: nothing else
+    # forces this race) so that the page's "ready", sent as
     # soon as the widget's comm opens, surely arrives before it returns: the
     # kernel must be listening by then (it once missed it and sent no points).
     cell = RunningCell(
@@ -233,6 +234,13 @@ def test_keras_live_on_streams_every_fit_and_off_restores_keras(kernel: KernelSe
     assert silent.outputs == [] and silent.stdout == ""
     reply = kernel.ok("model.evaluate(x, y, batch_size=64)")
     assert "evaluate finished" in _final(reply)["text/plain"]
+    reply = kernel.ok("predicted = model.predict(x, batch_size=64)")
+    assert WIDGET in reply.outputs[0]["data"] and "━" not in reply.stdout
+    assert "predict finished: step 8/8" in _final(reply)["text/plain"]
+    assert kernel.value("(predicted.shape, kerasnb.last_live_metrics().state)") == (
+        (512, 1),
+        "finished",
+    )
     assert "Live training is on" in kernel.ok("%keras_live").texts[0]
 
     assert "Live training is off" in kernel.ok("%keras_live off").texts[0]
@@ -253,14 +261,14 @@ def test_keras_live_on_streams_every_fit_and_off_restores_keras(kernel: KernelSe
 
 
 def test_keras_live_follows_a_backend_switch(kernel: KernelSession) -> None:
-    if kernel.backend != "jax":  # type: ignore[attr-defined]
-        pytest.skip("one switch (jax -> torch) covers the re-attach; it re-imports Keras")
+    start = kernel.backend  # type: ignore[attr-defined]
+    target = {"jax": "torch", "torch": "tensorflow", "tensorflow": "jax"}[start]
     kernel.ok("%keras_live on")
-    kernel.ok("%keras_backend torch")
+    kernel.ok(f"%keras_backend {target}")
     reply = kernel.ok("make_model().fit(x, y, batch_size=64, epochs=1)")
     assert WIDGET in reply.outputs[0]["data"] and "━" not in reply.stdout
     assert kernel.value("(keras.backend.backend(), kerasnb.last_live_metrics().state)") == (
-        "torch",
+        target,
         "finished",
     )
     kernel.ok("%keras_live off")

@@ -167,7 +167,7 @@ def test_graph_options_follow_plot_model() -> None:
 
 
 def test_missing_dot_says_how_to_install_graphviz(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("PATH", "/nonexistent")  # a fake: Graphviz is installed on this machine
     with pytest.raises(KerasnbError) as caught:
         layout_svg(_model(), GraphOptions(), None)
     message = str(caught.value)

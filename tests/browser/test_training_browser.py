@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from lab_harness import LabPage
 from playwright.sync_api import expect
 
+POSITIVE = re.compile(r"^[1-9]\d*$")  # a count above zero (a missing attribute fails)
 SETUP = """\
 import numpy as np, keras, kerasnb
 rng = np.random.default_rng(0)
@@ -36,6 +38,21 @@ print("after:", live.state, live.stopped_at is not None,
 """
 
 
+# How often the smoothed loss line turns (up to down or back) next to the raw one,
+# from each SVG path, read in one go so both come from the same redraw.
+_TURNS_JS = """() => {
+  const turns = (cls) => {
+    const path = document.querySelector(`svg.kn-chart[data-metric="loss"] path.${cls}`);
+    if (!path) return null;
+    const ys = [...path.getAttribute("d").matchAll(/[ML][\\d.]+,([\\d.]+)/g)].map(m => Number(m[1]));
+    const steps = ys.slice(1).map((y, i) => Math.sign(y - ys[i])).filter((d) => d !== 0);
+    return steps.slice(1).filter((d, i) => d !== steps[i]).length;
+  };
+  const raw = turns("kn-batch"), smooth = turns("kn-smooth");
+  return raw > 10 && smooth !== null ? smooth / raw : null;  // null: too few points yet
+}"""
+
+
 def test_points_appear_during_fit_stop_ends_it_nan_is_marked(lab: LabPage) -> None:
     page = lab.page
     errors: list[str] = []
@@ -52,26 +69,47 @@ def test_points_appear_during_fit_stop_ends_it_nan_is_marked(lab: LabPage) -> No
     expect(view.locator(".kn-title b")).to_have_count(0)
 
     # Points arrive while fit runs, and keep arriving.
-    expect(view).not_to_have_attribute("data-batch-points", "0", timeout=60_000)
+    expect(view).to_have_attribute("data-batch-points", POSITIVE, timeout=60_000)
     seen = int(view.get_attribute("data-batch-points") or 0)
     page.wait_for_function(
         "n => Number(document.querySelector('.kerasnb-live').dataset.batchPoints) > n",
         arg=seen,
         timeout=60_000,
     )
-    expect(view).not_to_have_attribute("data-epoch-points", "0", timeout=60_000)
+    expect(view).to_have_attribute("data-epoch-points", POSITIVE, timeout=60_000)
     expect(view.locator(".kn-status")).to_contain_text(re.compile(r"epoch \d+/2000 · .*steps/s"))
+    # The progress line carries the ETA (known steps per epoch) and Adam's learning rate.
+    expect(view.locator(".kn-status")).to_contain_text(re.compile(r" · ETA \d+( h \d+)? min"))
+    expect(view.locator(".kn-status")).to_contain_text(re.compile(r" · lr 0\.001$"))
     loss = view.locator('svg.kn-chart[data-metric="loss"]')
     expect(loss.locator("path.kn-batch")).to_have_attribute("d", re.compile(r"^M[\d.]+,[\d.]+L"))
     expect(loss.locator("circle.kn-val").first).to_be_visible()
 
-    # Hover shows the values under the cursor; log scale and smoothing redraw.
+    # Hover shows the values under the cursor.
     loss.locator("rect.kn-hover").hover()
     expect(view.locator(".kn-tip").first).to_contain_text(re.compile(r"step \d+\nloss: "))
-    view.locator("input.kn-log").check()
-    expect(loss.locator(".kn-chart-title")).to_have_text("loss (log scale)")
+
+    # Smoothing draws a calmer line than the raw batches, calmer the higher it is set.
+    below = "(limit => { const r = (" + _TURNS_JS + ")(); return r !== null && r < limit; })"
+    page.wait_for_function(below, arg=0.9, timeout=30_000)
+    light = page.evaluate(_TURNS_JS)
+    view.locator("input.kn-smoothing").fill("0.95")
+    page.wait_for_function(below, arg=light * 0.6, timeout=30_000)
     view.locator("input.kn-smoothing").fill("0")
     expect(loss.locator("path.kn-smooth")).to_have_count(0)
+
+    # Log scale changes the axis itself: ticks at powers of ten.
+    linear_ticks = loss.locator("text.kn-ytick").all_text_contents()
+    view.locator("input.kn-log").check()
+    expect(loss.locator(".kn-chart-title")).to_have_text("loss (log scale)")
+    page.wait_for_function(
+        "ticks => JSON.stringify([...document.querySelectorAll("
+        "'svg.kn-chart[data-metric=\"loss\"] text.kn-ytick')].map(t => t.textContent)) !== ticks",
+        arg=str(linear_ticks).replace("'", '"'),
+        timeout=30_000,
+    )
+    log_ticks = [float(t) for t in loss.locator("text.kn-ytick").all_text_contents()]
+    assert log_ticks and all(math.log10(t) == round(math.log10(t)) for t in log_ticks)
 
     # Stop ends training after the current batch; the kernel keeps everything.
     view.locator("button.kn-stop").click()
@@ -90,7 +128,7 @@ def test_points_appear_during_fit_stop_ends_it_nan_is_marked(lab: LabPage) -> No
     nan_view = page.locator(".kerasnb-live").filter(has_text="nan").last
     expect(nan_view).to_have_attribute("data-state", "finished", timeout=60_000)
     nan_loss = nan_view.locator('svg.kn-chart[data-metric="loss"]')
-    expect(nan_loss).not_to_have_attribute("data-bad-points", "0")
+    expect(nan_loss).to_have_attribute("data-bad-points", POSITIVE)
     expect(nan_loss.locator("path.kn-bad").first).to_be_attached()
     expect(nan_loss.locator("path.kn-batch")).to_have_attribute(
         "d", re.compile(r"^M[\d.]+,[\d.]+L")

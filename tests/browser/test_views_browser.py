@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from lab_harness import LabPage
 from playwright.sync_api import expect
 
@@ -31,6 +32,7 @@ def test_summary_and_graph_widgets(lab: LabPage) -> None:
             MODEL,
             "%keras_summary model",
             "%keras_plot model --show-shapes",
+            "%keras_plot model --show-dtype --rankdir LR",
         ],
     )
     lab.run_all(timeout_ms=120_000)
@@ -52,7 +54,7 @@ def test_summary_and_graph_widgets(lab: LabPage) -> None:
     expect(summary.locator(".kn-count")).to_have_text("1 of 9 layers match")
 
     # Graph: a node per top-level layer, drawn by dot into SVG.
-    graph = page.locator(".kerasnb-graph-widget")
+    graph = page.locator(".kerasnb-graph-widget").first
     nodes = graph.locator("svg g.node")
     expect(nodes).to_have_count(len(TOP_LEVEL))
     expect(graph.locator("svg")).to_contain_text("o2<i>&amp;")
@@ -73,3 +75,42 @@ def test_summary_and_graph_widgets(lab: LabPage) -> None:
     expect(graph.locator('g.cluster[id="kn-n5"]')).to_have_count(1)
     expect(nodes).to_have_count(len(TOP_LEVEL) - 1 + 2)
     expect(details.locator("button.kn-expand")).to_have_text("Close nested model")
+
+    # Double-clicking the open model's frame closes it; double-clicking the node opens it.
+    graph.locator('g.cluster[id="kn-n5"] text').first.dblclick()
+    expect(graph.locator('g.cluster[id="kn-n5"]')).to_have_count(0, timeout=30_000)
+    graph.locator('g.node[id="kn-n5"]').dblclick()
+    expect(graph.locator('g.cluster[id="kn-n5"]')).to_have_count(1, timeout=30_000)
+
+    # Zoom with the buttons and ctrl+wheel, pan by dragging: the stage's transform follows.
+    stage = graph.locator(".kn-stage")
+    scale = lambda: float(stage.get_attribute("data-scale") or "nan")  # noqa: E731
+    fitted = scale()
+    graph.locator("button.kn-in").click()
+    assert scale() == pytest.approx(fitted * 1.25, rel=1e-3)
+    graph.locator("button.kn-out").click()
+    assert scale() == pytest.approx(fitted, rel=1e-3)
+    box = graph.locator(".kn-viewport").bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    expect(stage).to_have_attribute("data-scale", re.compile(r"^\d+\.\d{4}$"))
+    expect(stage).not_to_have_attribute("data-scale", f"{fitted:.4f}")
+    assert scale() > fitted
+    before = stage.evaluate("node => node.style.transform")
+    page.mouse.move(box["x"] + 20, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 120, box["y"] + 80, steps=5)
+    page.mouse.up()
+    after = stage.evaluate("node => node.style.transform")
+    moved = [float(v) for v in re.findall(r"translate\(([-\d.]+)px, ([-\d.]+)px\)", after)[0]]
+    start = [float(v) for v in re.findall(r"translate\(([-\d.]+)px, ([-\d.]+)px\)", before)[0]]
+    assert moved[0] - start[0] == pytest.approx(100, abs=1)
+    assert moved[1] - start[1] == pytest.approx(60, abs=1)
+
+    # show_dtype (plot_model's option) puts each layer's output dtype in its node.
+    dtyped = page.locator(".kerasnb-graph-widget").nth(1)
+    expect(dtyped.locator('g.node[id="kn-n1"]')).to_contain_text("dtype: float32")
+    expect(graph.locator('g.node[id="kn-n1"]')).not_to_contain_text("dtype:")

@@ -117,7 +117,7 @@ def run(code: str, options: str) -> None:
         parity.begin(shell.user_ns)
     curves = _Curves()
     injection = CallbackInjection(keras.Model, _cell_callbacks(curves, parity))
-    _reset_peak_memory()
+    peak_resets = _reset_peak_memory()
     injection.install()
     started = time.perf_counter()
     try:
@@ -128,7 +128,7 @@ def run(code: str, options: str) -> None:
     err = result.error_before_exec or result.error_in_exec
     report: dict[str, Any] = {
         "wall_s": wall_s,
-        "peak_mb": _peak_memory_mb(),
+        "peak_mb": _peak_memory_mb() if peak_resets else None,
         "value": None if err else _value_text(shell, result.result),
         "error": _error(err) if err else None,
         "curves": curves.found,
@@ -175,6 +175,14 @@ def _value_text(shell: Any, value: Any) -> str | None:
     return text if len(text) <= _VALUE_CHARS else text[:_VALUE_CHARS] + "…"
 
 
+def _is_out_of_memory(err: BaseException) -> bool:
+    """MemoryError, torch's OutOfMemoryError, TensorFlow's ResourceExhaustedError (or a
+    subclass), or an allocator's message: torch and JAX on the CPU raise their generic
+    errors with it."""
+    names = {cls.__name__ for cls in type(err).__mro__}
+    return bool(names & _OOM_NAMES) or any(t in str(err).lower() for t in _OOM_TEXT)
+
+
 def _error(err: BaseException) -> dict[str, Any]:
     """The error as text, with IPython's own frames left out."""
     frames = [
@@ -190,7 +198,7 @@ def _error(err: BaseException) -> dict[str, Any]:
         "ename": name,
         "evalue": text,
         "traceback": "".join(lines) if frames else "".join(lines[-1:]),
-        "oom": name in _OOM_NAMES or any(t in text.lower() for t in _OOM_TEXT),
+        "oom": _is_out_of_memory(err),
         "interrupted": isinstance(err, KeyboardInterrupt),
     }
 
@@ -198,24 +206,27 @@ def _error(err: BaseException) -> dict[str, Any]:
 # -- memory -------------------------------------------------------------------
 
 
-def _reset_peak_memory() -> None:
-    """Make the kernel's peak resident memory count from now (Linux >= 4.0)."""
-    with contextlib.suppress(OSError), open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
+def _reset_peak_memory() -> bool:
+    """Make the kernel's peak resident memory count from now (Linux >= 4.0).
+
+    Returns False where that is impossible: the peak then covers the kernel's
+    whole life, not the cell, so none is reported rather than a wrong one.
+    """
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
 
 
 def _peak_memory_mb() -> float | None:
+    """The peak resident memory since the last reset (VmHWM), in MB."""
     with contextlib.suppress(OSError, ValueError), open("/proc/self/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
-    try:
-        import resource
-
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    except (ImportError, OSError):
-        return None
-    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return None
 
 
 # -- training curves ----------------------------------------------------------
