@@ -137,6 +137,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert done.stdout.splitlines() == [
         "shop/models/mlp.py: written (1 cell)",
         "shop/data/blobs.py: written (1 cell)",
+        "prototype.ipynb: saved a kerasnb id in its notebook metadata, so its blocks follow it "
+        "if it is renamed or moved",
     ]
     config = yaml.safe_load((root / "config/default.yaml").read_text())
     config["model"] = {"build": "shop.models.mlp:build_model",
@@ -203,7 +205,9 @@ def test_the_package_stays_in_sync_with_its_notebook(project: Path) -> None:
 
 def test_template_sources_read_as_python() -> None:
     """The .tmpl files are the generated project's code: keep them compiling."""
-    folder = Path(KERNEL_EXT) / "kerasnb" / "project_template"
-    for template in folder.rglob("*.py.tmpl"):
+    folder = Path(KERNEL_EXT) / "kerasnb" / "export" / "project_template"
+    templates = sorted(folder.rglob("*.py.tmpl"))
+    assert len(templates) >= 6, f"no templates found under {folder}"
+    for template in templates:
         code = template.read_text().replace("$package", "pkg")
-        compile(textwrap.dedent(code), str(template), "exec")
+        assert compile(textwrap.dedent(code), str(template), "exec") is not None

@@ -29,6 +29,8 @@ class ExportMagics(Magics):
         super().__init__(shell)
         self._imports: dict[str, ImportBinding] = {}  # bound name -> its latest import
         self._cell_id: str | None = None
+        # Jupyter starts the kernel in the notebook's folder; a cell may chdir later.
+        self._start_dir = Path.cwd()
         if shell is not None:
             for source in shell.history_manager.input_hist_raw:
                 self._note_imports(source)
@@ -54,9 +56,11 @@ class ExportMagics(Magics):
         """Run the cell, then write its code into a module of your package.
 
         Running the cell again replaces its block in the module instead of
-        adding a copy. Imports the code needs move to the top of the module;
-        magics and shell escapes are not exported. `kerasnb export
-        NOTEBOOK.ipynb --to DIR` does the same for every such cell, headless.
+        adding a copy; blocks of other notebooks stay, and a name one of them
+        already defines there is refused. Imports the code needs move to the
+        top of the module; magics and shell escapes are not exported.
+        `kerasnb export NOTEBOOK.ipynb... --to DIR` does the same for every
+        such cell, headless, and reports (or `--prune`s) orphaned blocks.
 
         Examples::
 
@@ -77,7 +81,7 @@ class ExportMagics(Magics):
                 args.root,
                 args.force,
                 cell_id=self._cell_id,
-                notebook=_notebook(shell),
+                notebook=_notebook(shell, self._start_dir),
                 earlier_imports=tuple(self._imports.values()),
                 before_write=lambda: self._run(cell),
             )
@@ -89,15 +93,24 @@ class ExportMagics(Magics):
             raise KerasnbError("the cell raised, so nothing was exported; fix it and run it again")
 
 
-def _notebook(shell: Any) -> Path | None:
-    """The notebook's file, which Jupyter's server tells the kernel when it knows."""
-    session = shell.user_ns.get("__session__") or os.environ.get("JPY_SESSION_NAME")
-    if not isinstance(session, str) or not session.endswith(".ipynb"):
-        return None
-    path = Path(session)
-    # A relative name is relative to the server's root; the kernel runs in
-    # the notebook's folder.
-    return path if path.is_absolute() else Path.cwd() / path.name
+def _notebook(shell: Any, start_dir: Path) -> Path | None:
+    """The notebook's file, when the frontend told the kernel and it is still there.
+
+    Jupyter's server sets `__session__` (from JPY_SESSION_NAME) when it starts
+    the kernel, VS Code sets `__vsc_ipynb_file__`; nbclient and nbval say
+    nothing. After a rename the kernel still holds the old name: that file
+    is gone, so the notebook counts as unknown rather than as the old one.
+    """
+    ns = shell.user_ns
+    for name in (ns.get("__session__"), os.environ.get("JPY_SESSION_NAME"),
+                 ns.get("__vsc_ipynb_file__")):  # fmt: skip
+        if isinstance(name, str) and name.endswith(".ipynb"):
+            path = Path(name)
+            # A relative name is relative to the server's root; the kernel
+            # started in the notebook's folder.
+            path = path if path.is_absolute() else start_dir / path.name
+            return path if path.is_file() else None
+    return None
 
 
 MAGICS = ExportMagics
