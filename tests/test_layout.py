@@ -23,8 +23,6 @@ from kerasnb import layout
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "kernel_ext" / "kerasnb"
 PYPROJECT = PACKAGE_DIR.parents[1] / "pyproject.toml"
-# Imported by kerasnb only where the user chose that backend (device probes).
-BACKEND_MODULES = {"jax", "torch", "tensorflow"}
 
 
 def _module_name(path: Path) -> str:
@@ -157,9 +155,15 @@ def test_modules_that_hold_keras_are_declared() -> None:
 
 
 def test_every_import_is_a_declared_dependency() -> None:
+    """Required imports are dependencies; optional ones (a backend, an export runtime,
+    imported where they are installed) are declared in an extra."""
+    project = tomllib.loads(PYPROJECT.read_text())["project"]
+    specs = [
+        *project["dependencies"],
+        *(s for e in project["optional-dependencies"].values() for s in e),
+    ]
     declared = {
-        re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower().replace("_", "-")
-        for spec in tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+        re.split(r"[<>=!~\[ ;]", spec, maxsplit=1)[0].lower().replace("_", "-") for spec in specs
     }
     distributions = importlib.metadata.packages_distributions()
     missing = set()
@@ -167,8 +171,6 @@ def test_every_import_is_a_declared_dependency() -> None:
         for name, line in _imports(module):
             root = name.split(".")[0]
             if root in ("kerasnb", "__future__") or root in sys.stdlib_module_names:
-                continue
-            if root in BACKEND_MODULES:
                 continue
             owners = {d.lower().replace("_", "-") for d in distributions.get(root, [root])}
             if not owners & declared:

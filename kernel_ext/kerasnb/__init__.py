@@ -37,8 +37,11 @@ _PUBLIC = {
     "BackendKernels": "kerasnb.comparison.kernels",
     "export_cell": "kerasnb.export.cell",
     "export_notebook": "kerasnb.export.notebook",
+    "export_notebooks": "kerasnb.export.notebook",
     "new_project": "kerasnb.export.project",
     "summary": "kerasnb.model_views.api",
+    "doctor": "kerasnb.pitfalls.api",
+    "DoctorReport": "kerasnb.pitfalls.report",
     "graph": "kerasnb.model_views.api",
 }
 

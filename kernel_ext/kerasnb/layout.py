@@ -32,6 +32,7 @@ FLOORS: dict[str, int] = {
     "kerasnb.live": 2,
     "kerasnb.export": 2,
     "kerasnb.comparison": 3,
+    "kerasnb.pitfalls": 4,
     # the IPython layer and the command line: parse, then call a feature
     "kerasnb.magics": 5,
     "kerasnb.cli": 5,
@@ -55,6 +56,7 @@ FEATURES: tuple[str, ...] = (
     "kerasnb.live",
     "kerasnb.export",
     "kerasnb.comparison",
+    "kerasnb.pitfalls",
 )
 
 

@@ -81,7 +81,8 @@ def _watch(parent_pid: int) -> None:
     os._exit(1)
 
 
-def _report(data: dict[str, Any]) -> None:
+def report(data: dict[str, Any]) -> None:
+    """Send `data` (JSON-able) back to the notebook kernel as this call's report."""
     from IPython.display import display
 
     display({REPORT_MIME: data}, raw=True)
@@ -95,7 +96,7 @@ def push(directory: str) -> None:
     shell = _shell()
     values = compare_push.unpack(Path(directory))
     shell.user_ns.update(values)
-    _report({"pushed": sorted(values)})
+    report({"pushed": sorted(values)})
 
 
 # -- running the compared cell ------------------------------------------------
@@ -126,7 +127,7 @@ def run(code: str, options: str) -> None:
         wall_s = time.perf_counter() - started
         injection.remove()
     err = result.error_before_exec or result.error_in_exec
-    report: dict[str, Any] = {
+    found: dict[str, Any] = {
         "wall_s": wall_s,
         "peak_mb": _peak_memory_mb() if peak_resets else None,
         "value": None if err else _value_text(shell, result.result),
@@ -136,8 +137,8 @@ def run(code: str, options: str) -> None:
         "version": _backend_version(),
     }
     if parity is not None:
-        report["parity"] = parity.finish(shell.user_ns)
-    _report(report)
+        found["parity"] = parity.finish(shell.user_ns)
+    report(found)
 
 
 def _cell_callbacks(curves: _Curves, parity: parity_agent.ParityHook | None) -> Any:
@@ -152,7 +153,7 @@ def _cell_callbacks(curves: _Curves, parity: parity_agent.ParityHook | None) -> 
 
 def parity_outputs(options: str) -> None:
     """Second parity step: predictions and loss on shared weights, to .npz."""
-    _report(parity_agent.outputs(_shell().user_ns, **json.loads(options)))
+    report(parity_agent.outputs(_shell().user_ns, **json.loads(options)))
 
 
 def _shell() -> Any:

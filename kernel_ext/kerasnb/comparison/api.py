@@ -97,6 +97,43 @@ def compare(
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def call_backends(
+    code: str,
+    backends: Sequence[str] | str = DEFAULT_BACKENDS,
+    *,
+    timeout: float | None = None,
+    push: Mapping[str, Any] | None = None,
+    kernels: BackendKernels | None = None,
+) -> dict[str, tuple[RunResult, dict[str, Any] | None]]:
+    """Run `code` in every backend's warm kernel, after its setup cells and pushed data.
+
+    For features that need the other backends (the doctor's parity and export
+    checks): `code` imports a kerasnb module and calls a function that shows
+    one report with `kerasnb.comparison.agent.report(data)`. Ctrl-C
+    interrupts every backend, as for a compare.
+
+    Returns:
+        backend -> (its RunResult, the report its code showed, or None).
+    """
+    names = _backend_list(backends)
+    values = _push_values(push, None) if push else {}
+    pool = kernels or default_pool()
+    directory = pool.scratch / f"call-{uuid.uuid4().hex[:12]}"
+    try:
+        if values:
+            compare_push.pack(values, directory / "push")
+        job = compare_run.Job(
+            code=code, backends=names, timeout=_timeout(timeout), directory=directory,
+            pushed=bool(values), parity=None, call=code,
+        )  # fmt: skip
+        runner = _Runner(pool, job, show=False)
+        runner.run()
+        assert runner.outcome is not None
+        return {b: (r, runner.outcome.reports.get(b)) for b, r in runner.outcome.runs.items()}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def compare_setup(
     code: str, *, key: str | None = None, run_here: bool = True,
     kernels: BackendKernels | None = None,
@@ -241,6 +278,7 @@ class _Runner:
         self.pool, self.job, self.show = pool, job, show
         self.runs: dict[str, RunResult] = {}
         self.handle: Any = None
+        self.outcome: compare_run.Outcome | None = None
 
     def run(self) -> CompareResult:
         started = time.monotonic()
@@ -255,8 +293,8 @@ class _Runner:
         except KeyboardInterrupt:
             self._stop(future)
             raise
-        runs, parity_result = future.result()
-        result = self._result(runs, parity_result, time.monotonic() - started)
+        self.outcome = future.result()
+        result = self._result(self.outcome.runs, self.outcome.parity, time.monotonic() - started)
         self._show(result=result)
         return result
 
@@ -282,8 +320,7 @@ class _Runner:
         self.job.cancelled.set()
         try:
             self.pool.interrupt()
-            runs, _ = future.result(timeout=_INTERRUPT_GRACE_S)
-            self.runs.update(runs)
+            self.runs.update(future.result(timeout=_INTERRUPT_GRACE_S).runs)
         except (KeyboardInterrupt, concurrent.futures.TimeoutError):
             self.pool.kill()
         self._show(done=True)

@@ -35,7 +35,12 @@ _DEATHS = {
 
 @dataclass(frozen=True)
 class Job:
-    """One compare, validated: what runs where, and where files are exchanged."""
+    """One compare, validated: what runs where, and where files are exchanged.
+
+    `code` is the compared cell, run by the agent; a `call` (code that shows
+    one agent report, e.g. another feature's function run in every backend
+    kernel) runs instead of it.
+    """
 
     code: str
     backends: tuple[str, ...]
@@ -44,11 +49,21 @@ class Job:
     pushed: bool
     parity: parity.ParityJob | None
     cancelled: threading.Event = field(default_factory=threading.Event)
+    call: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job left behind: each backend's run, parity, and each agent report."""
+
+    runs: dict[str, RunResult]
+    parity: ParityResult | None
+    reports: dict[str, dict[str, Any] | None]
 
 
 async def run_all(
     pool: BackendKernels, job: Job, emit: Callable[[tuple[str, RunResult]], None]
-) -> tuple[dict[str, RunResult], ParityResult | None]:
+) -> Outcome:
     reports: dict[str, dict[str, Any] | None] = {}
 
     async def one(backend: str) -> RunResult:
@@ -65,7 +80,7 @@ async def run_all(
     found = None
     if job.parity is not None and not job.cancelled.is_set():
         found = await parity.run_phase(pool, job.parity, runs, reports, job.timeout)
-    return runs, found
+    return Outcome(runs, found, reports)
 
 
 async def run_one(
@@ -101,7 +116,8 @@ async def run_one(
     if job.cancelled.is_set():
         return interrupted, None
     options = {"parity": job.parity.run_options(backend, job.timeout) if job.parity else None}
-    done = await kernel.execute(f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})", deadline)
+    code = job.call or f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})"
+    done = await kernel.execute(code, deadline)
     report = parity.report_of(done)
     return run_result(backend, done, job, report=report), report
 

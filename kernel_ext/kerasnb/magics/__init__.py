@@ -12,7 +12,7 @@ from typing import Any
 
 from IPython.core.magic import Magics
 
-from kerasnb.magics import backend, compare, export, training, views
+from kerasnb.magics import backend, compare, doctor, export, training, views
 
 # One Magics subclass per feature, registered in this order.
 MAGICS: tuple[type[Magics], ...] = (
@@ -21,6 +21,7 @@ MAGICS: tuple[type[Magics], ...] = (
     compare.MAGICS,
     views.MAGICS,
     training.MAGICS,
+    doctor.MAGICS,
 )
 
 

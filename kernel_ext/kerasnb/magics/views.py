@@ -8,8 +8,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from kerasnb.errors import KerasnbError
-from kerasnb.magics.usage import usage_errors
+from kerasnb.magics.usage import lookup, usage_errors
 from kerasnb.model_views import api as model_views
 
 
@@ -80,19 +79,7 @@ class ViewMagics(Magics):
             )
 
     def _lookup(self, expression: str) -> Any:
-        """The object the user named, with a one-line error if there is none."""
-        assert self.shell is not None  # magics run inside a shell
-        try:
-            return self.shell.ev(expression)
-        except NameError:
-            raise KerasnbError(
-                f"no variable {expression!r} in this notebook; run the cell that creates the "
-                "model first, or check the name"
-            ) from None
-        except SyntaxError:
-            raise KerasnbError(
-                f"{expression!r} is not a Python expression; pass a model's variable name"
-            ) from None
+        return lookup(self.shell, expression)
 
 
 MAGICS = ViewMagics
