@@ -48,12 +48,23 @@ fi
 #    sources or the build configuration change.
 src_hash=$(cat pyproject.toml labextension/package.json labextension/yarn.lock \
   labextension/tsconfig.json labextension/install.json \
-  $(find labextension/src labextension/style -type f | sort) 2>/dev/null | sha256sum | cut -d' ' -f1)
+  $(find labextension/src labextension/style labextension/schema -type f | sort) 2>/dev/null \
+  | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$venv/.kerasnb-src" 2>/dev/null)" != "$src_hash" ] \
    || ! "$venv/bin/python" -c "import kerasnb" >/dev/null 2>&1; then
   say "building kerasnb and its JupyterLab extension"
   rm -rf kernel_ext/kerasnb/labextension
   logged env PATH="$venv/bin:$PATH" "${pip[@]}" install --no-deps --no-build-isolation -e .
   echo "$src_hash" > "$venv/.kerasnb-src"
+fi
+# 5. The extension's own test and lint tools (jest, eslint: devDependencies from
+#    the npm registry), which the build above installs; again here when they are
+#    missing or labextension/yarn.lock changed since, e.g. after a clean checkout.
+lock_js=$(sha256sum labextension/yarn.lock | cut -d' ' -f1)
+if [ ! -x labextension/node_modules/.bin/jest ] || [ ! -x labextension/node_modules/.bin/eslint ] \
+   || [ "$(cat "$venv/.kerasnb-node" 2>/dev/null)" != "$lock_js" ]; then
+  say "installing the lab extension's node modules (labextension/yarn.lock)"
+  logged env PATH="$venv/bin:$PATH" bash -c 'cd labextension && jlpm install --immutable'
+  echo "$lock_js" > "$venv/.kerasnb-node"
 fi
 say "ready: $venv"

@@ -8,5 +8,7 @@ bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
 echo "[test] ruff"; ruff check kernel_ext tests bench
 echo "[test] mypy"; mypy
+echo "[test] eslint, jest (labextension)"
+(cd labextension && jlpm run eslint:check && jlpm run prettier:check && jlpm run test)
 echo "[test] pytest"
 exec python -m pytest "$@"

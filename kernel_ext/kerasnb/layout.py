@@ -33,6 +33,7 @@ FLOORS: dict[str, int] = {
     "kerasnb.export": 2,
     "kerasnb.comparison": 3,
     "kerasnb.pitfalls": 4,
+    "kerasnb.lab": 4,  # the JupyterLab plugins' comm: status, switching, the model list
     # the IPython layer and the command line: parse, then call a feature
     "kerasnb.magics": 5,
     "kerasnb.cli": 5,
@@ -57,6 +58,7 @@ FEATURES: tuple[str, ...] = (
     "kerasnb.export",
     "kerasnb.comparison",
     "kerasnb.pitfalls",
+    "kerasnb.lab",
 )
 
 

@@ -97,3 +97,64 @@ class LabPage:
         expect(prompts).to_have_text(["[ ]:"] * count)
         self.command("runmenu:run-all")
         expect(prompts).to_have_text([re.compile(r"\[\d+\]:")] * count, timeout=timeout_ms)
+
+    # --- added for the kerasnb JupyterLab plugins (tests/browser/test_lab_*.py) ---
+
+    def open_another_notebook(self, name: str, cells: list[str]) -> None:
+        """Write a notebook and open it next to the ones already open, as the current tab."""
+        self._write_notebook(name, cells)
+        self.page.evaluate(
+            "path => { void window.jupyterapp.commands.execute('docmanager:open', {path}); }", name
+        )
+        self.page.wait_for_function(
+            "path => window.jupyterapp.shell.currentWidget?.context?.path === path", arg=name
+        )
+        # The status bar may still show the other notebook's idle kernel: ask this one's.
+        self.page.wait_for_function(
+            "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+            "?.status === 'idle'",
+            timeout=KERNEL_TIMEOUT_MS,
+        )
+
+    def activate_notebook(self, name: str) -> None:
+        """Make an open notebook the current tab again."""
+        self.page.locator(".lm-TabBar-tab", has_text=name).first.click()
+        self.page.wait_for_function(
+            "path => window.jupyterapp.shell.currentWidget?.context?.path === path", arg=name
+        )
+
+    def restart_kernel(self) -> None:
+        """Restart the current notebook's kernel, answering JupyterLab's question."""
+        kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        self.page.evaluate(
+            f"() => {{ window.__kerasnbRestarted = false; {kernel}.statusChanged.connect("
+            "(_, status) => { if (status === 'restarting') window.__kerasnbRestarted = true; }); }"
+        )
+        self.command("notebook:restart-kernel")
+        self.page.locator(".jp-Dialog .jp-mod-accept").click()
+        # Idle again after having restarted (the status bar says idle before it starts).
+        self.page.wait_for_function(
+            f"() => window.__kerasnbRestarted && {kernel}.status === 'idle'",
+            timeout=KERNEL_TIMEOUT_MS,
+        )
+
+    def add_and_run_cell(self, source: str, timeout_ms: int = KERNEL_TIMEOUT_MS) -> None:
+        """Add a code cell at the end of the current notebook, run it and wait for its count."""
+        cells = self.page.locator(".jp-NotebookPanel:visible .jp-Cell")
+        count = cells.count()
+        self.page.evaluate(
+            """source => {
+              const panel = window.jupyterapp.shell.currentWidget;
+              const notebook = panel.content;
+              notebook.activeCellIndex = notebook.widgets.length - 1;
+              window.jupyterapp.commands.execute('notebook:insert-cell-below').then(() => {
+                notebook.activeCell.model.sharedModel.setSource(source);
+                return window.jupyterapp.commands.execute('notebook:run-cell');
+              });
+            }""",
+            source,
+        )
+        expect(cells).to_have_count(count + 1)
+        expect(cells.nth(count).locator(".jp-InputPrompt")).to_have_text(
+            re.compile(r"\[\d+\]:"), timeout=timeout_ms
+        )
