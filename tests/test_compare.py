@@ -24,6 +24,7 @@ from kerasnb.comparison.results import CompareResult, Curve, ParityDiff, ParityR
 from kerasnb.comparison.view import render
 from kerasnb.errors import KerasnbError
 from kernel_session import KernelSession, Reply
+from widget_client import RunningCell, send_custom
 
 BACKENDS = ("jax", "torch", "tensorflow")
 EVIL = "<img src=x onerror=alert(1)>"
@@ -213,7 +214,9 @@ def test_a_cell_runs_on_every_backend_side_by_side(notebook: KernelSession) -> N
         assert (run["status"], run["value"], run["error"]) == ("ok", "6.0", None)
         assert run["stdout"] == f"hello from {backend}\n"
         assert run["wall_s"] > 0 and run["peak_mb"] > 0 and run["version"]
-    assert "running…" in reply.outputs[0]["data"]["text/plain"]  # shown at once, filled in
+    shown = reply.outputs[0]["data"]  # the live arena at once, its static twin at the end
+    assert "application/vnd.jupyter.widget-view+json" in shown
+    assert shown["text/plain"].startswith("keras_compare — jax, torch, tensorflow: running")
     bundle = _final_bundle(reply)
     assert bundle["text/plain"].startswith("keras_compare — jax: ok, torch: ok, tensorflow: ok")
     assert bundle["text/html"].count('class="kerasnb-compare-backend"') == 3
@@ -472,6 +475,155 @@ def _backend_pids_while_busy(notebook: KernelSession) -> list[int]:
     notebook_pid = notebook.manager.provisioner.pid
     children = psutil.Process(notebook_pid).children()
     return [c.pid for c in children if "ipykernel_launcher" in " ".join(c.cmdline())]
+
+
+# -- the live arena -----------------------------------------------------------------
+
+ARENA = "ArenaView"
+
+
+class Arena:
+    """Watches one running compare's arena from the kernel protocol, as the page would."""
+
+    def __init__(self, notebook: KernelSession, cell: str) -> None:
+        self.notebook = notebook
+        self.cell = RunningCell(notebook, cell)
+        self.comm_id: str | None = None
+        self.points: dict[str, int] = {}  # backend -> points messages seen while running
+        self.columns: dict[str, Any] = {}
+
+    def see(self, msg: dict[str, Any]) -> None:
+        content = msg["content"]
+        if msg["msg_type"] == "comm_open":
+            if content["data"]["state"].get("_anywidget_id", "").endswith(ARENA):
+                self.comm_id = content["comm_id"]
+        elif msg["msg_type"] == "comm_msg" and content["comm_id"] == self.comm_id:
+            data = content["data"]
+            if data.get("method") == "custom" and data["content"].get("type") == "points":
+                backend = data["content"]["backend"]
+                self.points[backend] = self.points.get(backend, 0) + 1
+            state = data.get("state", {})
+            if "columns" in state:
+                self.columns = state["columns"]
+
+    def until(self, condition: Any) -> None:
+        def watch(msg: dict[str, Any]) -> bool:
+            self.see(msg)
+            return bool(condition(self))
+
+        self.cell.watch(watch, timeout=600)
+
+    def finish(self) -> Reply:
+        self.until(lambda arena: False)
+        return self.cell.reply
+
+
+LONG_FIT = """%%keras_compare --push x,y -o _r
+import os
+model = make_model()
+model.compile("adam", "sparse_categorical_crossentropy")
+epochs = {"torch": 400}.get(os.environ["KERAS_BACKEND"], 4)
+len(model.fit(x, y, epochs=epochs, batch_size=8, verbose=0).history["loss"])
+"""
+
+
+@pytest.mark.backends
+@pytest.mark.kernel
+def test_points_stream_while_the_compare_runs_and_stop_ends_one_backend(
+    notebook: KernelSession,
+) -> None:
+    notebook.ok(MODEL_SETUP)
+    arena = Arena(notebook, LONG_FIT)
+    arena.until(lambda a: a.comm_id is not None and a.points.get("torch", 0) >= 3)
+    assert not arena.cell.done  # points came while the cell still ran
+    send_custom(notebook, arena.comm_id or "", {"type": "stop", "backend": "torch"})
+    reply = arena.finish()
+    assert reply.status == "ok"
+    assert all(arena.points.get(b, 0) >= 2 for b in BACKENDS), arena.points
+    result = json.loads(notebook.value("json.dumps(_r.to_dict())"))
+    values = {b: int(r["value"]) for b, r in result["runs"].items()}
+    assert values["jax"] == values["tensorflow"] == 4  # the others trained to their end
+    assert 1 <= values["torch"] < 400  # torch's fit ended after its current batch
+    assert result["runs"]["torch"]["ok"]
+    final = (reply.updates or reply.outputs)[-1]["data"]
+    assert set(final) >= {"application/vnd.jupyter.widget-view+json", "text/plain", "text/html"}
+    assert (
+        "first epoch" in final["text/plain"] and "Fastest steady-state step" in final["text/plain"]
+    )
+
+
+@pytest.mark.backends
+@pytest.mark.kernel
+def test_timing_breakdown_and_per_batch_curves_are_data(notebook: KernelSession) -> None:
+    notebook.ok(MODEL_SETUP)
+    notebook.ok("%keras_compare --stop")  # cold: the kernel start is timed too
+    _, result = _compare(
+        notebook,
+        "--push x,y",
+        "model = make_model()\nmodel.compile('adam', 'sparse_categorical_crossentropy')\n"
+        "h = model.fit(x, y, epochs=3, batch_size=8, verbose=0)",
+    )
+    for backend, run in result["runs"].items():
+        timing = run["timing"]
+        assert timing["startup_s"] > 0, backend
+        assert timing["first_epoch_s"] > 0 and timing["step_s"] > 0
+        assert timing["total_steps"] == 3 * 8
+        assert timing["samples_per_s"] == pytest.approx(8 / timing["step_s"], rel=0.01)
+        # The first epoch and the steady steps fit inside the cell's own time.
+        assert timing["first_epoch_s"] + timing["step_s"] * 16 <= run["wall_s"]
+        loss = next(c for c in run["curves"] if c["metric"] == "loss")
+        assert len(loss["values"]) == 3 and len(loss["batches"]) == 24
+        assert [x for x, _ in loss["batches"]] == list(range(1, 25))
+    _, warm = _compare(notebook, "", "1")
+    assert all(r["timing"]["startup_s"] is None for r in warm["runs"].values())  # warm: none
+
+
+@pytest.mark.backends
+@pytest.mark.kernel
+def test_repeat_reports_the_median_and_its_spread(notebook: KernelSession) -> None:
+    notebook.ok(MODEL_SETUP)
+    reply, result = _compare(
+        notebook,
+        "--push x,y --repeat 3",
+        "model = make_model()\nmodel.compile('adam', 'sparse_categorical_crossentropy')\n"
+        "h = model.fit(x, y, epochs=2, batch_size=8, verbose=0)",
+    )
+    for run in result["runs"].values():
+        timing = run["timing"]
+        assert timing["runs"] == 3
+        low, high = timing["spread"]["step_s"]["low"], timing["spread"]["step_s"]["high"]
+        assert low <= timing["step_s"] <= high
+    text = _final_bundle(reply)["text/plain"]
+    assert "★ fastest" in text and "Fastest steady-state step:" in text
+    assert "one run each" not in text  # the spread is measured: no hint to repeat
+    repeat_parity = notebook.run("%%keras_compare --push x,y --repeat 2 --parity\n1")
+    assert "--repeat and --parity go in separate compares" in repeat_parity.error_line
+
+
+@pytest.mark.backends
+@pytest.mark.kernel
+def test_a_crashing_or_hanging_backend_keeps_its_column_while_another_streams(
+    notebook: KernelSession, light_setup: None
+) -> None:
+    notebook.ok(MODEL_SETUP)
+    cell = (
+        "%%keras_compare --push x,y --timeout 60 -o _r\n"
+        "import os, time\n"
+        "backend = os.environ['KERAS_BACKEND']\n"
+        "if backend == 'jax':\n    raise ValueError('jax breaks')\n"
+        "if backend == 'torch':\n    time.sleep(600)\n"
+        "model = make_model()\nmodel.compile('adam', 'sparse_categorical_crossentropy')\n"
+        "len(model.fit(x, y, epochs=3, batch_size=8, verbose=0).history['loss'])"
+    )
+    arena = Arena(notebook, cell)
+    reply = arena.finish()
+    assert reply.status == "ok"
+    assert arena.points.get("tensorflow", 0) >= 2 and "jax" not in arena.points
+    runs = json.loads(notebook.value("json.dumps(_r.to_dict())"))["runs"]
+    assert [runs[b]["status"] for b in BACKENDS] == ["error", "timeout", "ok"]
+    assert (
+        arena.columns["jax"]["status"] == "error" and arena.columns["tensorflow"]["status"] == "ok"
+    )
 
 
 @pytest.mark.backends

@@ -87,6 +87,17 @@ def test_fit_with_keras_callbacks_shows_curves_not_progress_lines(kernel: Kernel
     assert facts == (True, keys, 18, 2, "finished", None, True)
 
 
+def test_a_live_metrics_shown_again_shows_its_curves_and_table(kernel: KernelSession) -> None:
+    assert kernel.ok("kerasnb.LiveMetrics(title='fresh')").texts == [
+        "LiveMetrics · fresh: no run yet; pass it to fit(callbacks=[...])"
+    ]
+    again = kernel.ok("live").outputs[-1]["data"]  # the finished run of the test above
+    assert WIDGET in again and again["image/png"]
+    assert again["text/plain"].startswith("LiveMetrics · t1: fit finished: 3 epochs")
+    assert "data:image/png;base64," in again["text/html"]
+    assert "<kerasnb.live" not in again["text/plain"]
+
+
 def test_learning_rate_schedule_is_followed(kernel: KernelSession) -> None:
     reply = kernel.ok(
         "decay = keras.optimizers.schedules.ExponentialDecay(0.01, decay_steps=8, decay_rate=0.5)\n"

@@ -1,6 +1,8 @@
-"""%%keras_compare in a real JupyterLab: three columns, overlaid curves, an error's traceback."""
+"""%%keras_compare in a real JupyterLab: the live arena, overlaid curves, Stop, an error's traceback."""
 
 from __future__ import annotations
+
+import re
 
 from lab_harness import LabPage
 from playwright.sync_api import expect
@@ -25,6 +27,14 @@ TRAIN = """\
 model = make_model()
 model.fit(x, y, epochs=3, verbose=0)
 model.count_params()
+"""
+# torch would train for 300 epochs: only the arena's Stop ends it early.
+RACE = """\
+%%keras_compare --push x,y -o raced
+import os
+model = make_model()
+epochs = 300 if os.environ["KERAS_BACKEND"] == "torch" else 20
+len(model.fit(x, y, epochs=epochs, batch_size=4, verbose=0).history["loss"])
 """
 PORTABLE = """\
 %%keras_compare
@@ -54,9 +64,14 @@ def test_three_columns_with_overlaid_curves(lab: LabPage) -> None:
     statuses = trained.locator('td[data-row="status"]')
     expect(statuses).to_have_text(["ok"] * 3)
     expect(trained.locator('td[data-row="value"]')).to_have_text(["18"] * 3)
-    curves = trained.locator("img.kerasnb-compare-curves")
-    expect(curves).to_be_visible()
-    assert curves.evaluate("img => img.complete && img.naturalWidth > 0")
+    # The arena keeps every backend's per-batch curves, overlaid in one chart per metric.
+    arena = cells.nth(3).locator(".kerasnb-arena")
+    expect(arena).to_have_attribute("data-done", "true")
+    expect(arena.locator(".kn-column")).to_have_count(3)
+    expect(arena.locator(".kn-legend-item")).to_have_text(BACKENDS)
+    loss = arena.locator('svg.kn-chart[data-metric="loss"]')
+    expect(loss.locator("path.kn-batch")).to_have_count(3)
+    expect(arena.locator(".kn-col-timing").first).to_contain_text("first epoch")
 
     portable = cells.nth(4).locator(".jp-OutputArea .kerasnb-compare")
     expect(portable.locator('td[data-row="status"]')).to_have_text(["error", "ok", "ok"])
@@ -69,3 +84,35 @@ def test_three_columns_with_overlaid_curves(lab: LabPage) -> None:
     expect(cells.nth(5).locator(".jp-OutputArea")).to_contain_text(
         "{'jax': True, 'torch': True, 'tensorflow': True}"
     )
+
+
+def test_curves_grow_while_backends_train_and_stop_ends_one(lab: LabPage) -> None:
+    lab.open_notebook(
+        "arena.ipynb",
+        ["%load_ext kerasnb", DATA, SETUP, RACE, "{b: r.value for b, r in raced.runs.items()}"],
+    )
+    lab.command("runmenu:run-all")  # the race runs until Stop: do not wait for the cells
+    page = lab.page
+    arena = page.locator(".kerasnb-arena")
+    expect(arena).to_be_visible(timeout=300_000)
+    torch = arena.locator('.kn-column[data-backend="torch"]')
+    expect(torch).to_have_attribute("data-status", "running", timeout=300_000)
+    # Points keep arriving while the compare runs: the overlaid curves grow.
+    page.wait_for_function(
+        "() => Number(document.querySelector('.kerasnb-arena').dataset.batchPoints) > 50",
+        timeout=300_000,
+    )
+    seen = int(arena.get_attribute("data-batch-points") or 0)
+    page.wait_for_function(
+        "n => Number(document.querySelector('.kerasnb-arena').dataset.batchPoints) > n",
+        arg=seen,
+        timeout=120_000,
+    )
+    expect(arena).to_have_attribute("data-done", "false")
+    expect(torch.locator(".kn-col-progress")).to_contain_text(re.compile(r"epoch \d+/300"))
+    torch.locator("button.kn-stop").click()
+    expect(arena).to_have_attribute("data-done", "true", timeout=300_000)
+    values = page.locator(".jp-CodeCell").nth(4).locator(".jp-OutputArea")
+    expect(values).to_contain_text(re.compile(r"'jax': '20', 'torch': '\d+', 'tensorflow': '20'"))
+    torch_epochs = int(re.search(r"'torch': '(\d+)'", values.inner_text()).group(1))  # type: ignore[union-attr]
+    assert 1 <= torch_epochs < 300

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kerasnb.comparison import parity_agent
+from kerasnb.comparison import fit_stream, parity_agent
 from kerasnb.comparison import push as compare_push
 from kerasnb.shared.model_calls import CallbackInjection
 
@@ -36,17 +36,21 @@ _OOM_NAMES = {"MemoryError", "_ArrayMemoryError", "OutOfMemoryError", "ResourceE
 _OOM_TEXT = ("out of memory", "can't allocate memory", "resource_exhausted", "failed to allocate")
 _watchdog: threading.Thread | None = None
 _fault_log: Any = None
+_stop = fit_stream.StopFlag()  # the notebook's Stop for the cell running now
+_control: dict[str, bool] = {}
 
 
 # -- life and death -----------------------------------------------------------
 
 
-def start(parent_pid: int, log_path: str | None = None) -> None:
-    """Die with the notebook kernel, leave a stack trace if we crash, import Keras.
+def start(parent_pid: int, log_path: str | None = None, control_id: str | None = None) -> None:
+    """Die with the notebook kernel, leave a stack trace if we crash, open the control
+    comm, import Keras.
 
     ipykernel polls its parent once a second; PR_SET_PDEATHSIG (Linux) makes
     the kernel die at once when its parent does, even by SIGKILL, and the
-    watchdog thread covers systems without it.
+    watchdog thread covers systems without it. The control comm `control_id`
+    carries the notebook's Stop while a cell runs (see `_open_control`).
     """
     global _watchdog, _fault_log
     if parent_pid > 0 and _watchdog is None:
@@ -61,7 +65,33 @@ def start(parent_pid: int, log_path: str | None = None) -> None:
 
         _fault_log = open(log_path, "a")  # noqa: SIM115 - open for the process' life
         faulthandler.enable(file=_fault_log, all_threads=False)
+    if control_id:
+        _open_control(control_id)
     import keras  # noqa: F401 - the backend loads now, not inside the first compared cell
+
+
+def _open_control(comm_id: str) -> None:
+    """A comm the notebook sends Stop to; seen on ipykernel's shell thread while the cell runs.
+
+    Like the live training view's Stop (kerasnb.live.busy_comm): the message
+    only raises a flag, which the running fit reads before its next batch.
+    """
+    from comm import create_comm
+
+    from kerasnb.live import busy_comm
+
+    create_comm(target_name="kerasnb.compare.control", comm_id=comm_id)
+
+    def on_message(content: dict[str, Any]) -> None:
+        if content.get("type") == "stop":
+            _stop.request()
+
+    _control["listening"] = busy_comm.listen_while_busy(comm_id, on_message)
+
+
+def controllable() -> bool:
+    """Whether a Stop can reach this kernel while a cell runs."""
+    return bool(_control.get("listening"))
 
 
 def _set_parent_death_signal() -> None:
@@ -111,13 +141,15 @@ def run(code: str, options: str) -> None:
     """
     import keras
 
+    global _stop
     opts = json.loads(options)
     shell = _shell()
     parity = parity_agent.ParityHook(**opts["parity"]) if opts.get("parity") else None
     if parity is not None:
         parity.begin(shell.user_ns)
-    curves = _Curves()
-    injection = CallbackInjection(keras.Model, _cell_callbacks(curves, parity))
+    _stop = fit_stream.StopFlag()
+    fits = fit_stream.CellFits(_stop, _send_points if opts.get("stream", True) else _drop)
+    injection = CallbackInjection(keras.Model, _cell_callbacks(fits, parity))
     peak_resets = _reset_peak_memory()
     injection.install()
     started = time.perf_counter()
@@ -132,7 +164,8 @@ def run(code: str, options: str) -> None:
         "peak_mb": _peak_memory_mb() if peak_resets else None,
         "value": None if err else _value_text(shell, result.result),
         "error": _error(err) if err else None,
-        "curves": curves.found,
+        "curves": fits.curves(),
+        "timing": fits.timing(),
         "keras_backend": _keras_backend(),
         "version": _backend_version(),
     }
@@ -141,14 +174,25 @@ def run(code: str, options: str) -> None:
     report(found)
 
 
-def _cell_callbacks(curves: _Curves, parity: parity_agent.ParityHook | None) -> Any:
-    """What each fit, evaluate and predict of the cell gets: curves (fit), parity."""
+def _cell_callbacks(fits: fit_stream.CellFits, parity: parity_agent.ParityHook | None) -> Any:
+    """What each fit, evaluate and predict of the cell gets: a recorder (fit), parity."""
 
     def choose(method: str, call: inspect.BoundArguments) -> Sequence[Any]:
-        found = [curves.recorder()] if method == "fit" else []
+        found = [fits.recorder(fit_stream.samples_per_step(call))] if method == "fit" else []
         return found + (parity.callbacks() if parity is not None else [])
 
     return choose
+
+
+def _send_points(payload: dict[str, Any]) -> None:
+    """New points of a running fit, to the notebook: a display message it does not keep."""
+    from IPython.display import display
+
+    display({fit_stream.POINTS_MIME: payload}, raw=True)
+
+
+def _drop(payload: dict[str, Any]) -> None:
+    """Streaming is off (--no-stream): points only arrive in the final report."""
 
 
 def parity_outputs(options: str) -> None:
@@ -228,39 +272,6 @@ def _peak_memory_mb() -> float | None:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return None
-
-
-# -- training curves ----------------------------------------------------------
-
-
-class _Curves:
-    """Per-epoch metrics of every fit in the cell, in call order, kept epoch by epoch
-    (a fit that is interrupted or raises keeps the epochs it finished)."""
-
-    def __init__(self) -> None:
-        self._fits: list[dict[str, list[float]]] = []
-
-    @property
-    def found(self) -> list[dict[str, Any]]:
-        return [
-            {"fit": fit, "metric": metric, "values": values}
-            for fit, history in enumerate(h for h in self._fits if h)
-            for metric, values in history.items()
-        ]
-
-    def recorder(self) -> Any:
-        import keras
-
-        history: dict[str, list[float]] = {}
-        self._fits.append(history)
-
-        class RecordCurves(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
-                for metric, value in (logs or {}).items():
-                    with contextlib.suppress(TypeError, ValueError):
-                        history.setdefault(str(metric), []).append(float(value))
-
-        return RecordCurves()
 
 
 def _keras_backend() -> str | None:

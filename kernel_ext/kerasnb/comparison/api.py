@@ -48,6 +48,8 @@ def compare(
     namespace: Mapping[str, Any] | None = None,
     show: bool = False,
     kernels: BackendKernels | None = None,
+    repeat: int = 0,
+    stream: bool = True,
 ) -> CompareResult:
     """Run `code` on every backend at once, each in its own warm kernel.
 
@@ -65,8 +67,13 @@ def compare(
             two pushed arrays.
         tolerance: parity flags |a - b| > tolerance * (1 + |b|).
         namespace: where pushed names are looked up; default: the notebook's.
-        show: display the result in place while backends finish.
+        show: show the backends live while they run (the arena: status, progress,
+            stdout, every backend's curves overlaid, Stop), then the result.
         kernels: the pool to run on; default: the notebook's shared pool.
+        repeat: run the cell this many more times on each backend after the
+            first; the timing is then the median of those runs, with its spread.
+        stream: send each fit's points while it runs (the arena's curves);
+            without it they arrive with the result.
 
     Returns:
         A `CompareResult`; `result.runs["jax"].ok`, `.value`, `.error`, ...
@@ -77,6 +84,7 @@ def compare(
     """
     names = _backend_list(backends)
     limit = _timeout(timeout)
+    repeats = _repeat(repeat, parity)
     values = _push_values(push, namespace)
     pool = kernels or default_pool()
     directory = pool.scratch / f"compare-{uuid.uuid4().hex[:12]}"
@@ -90,6 +98,8 @@ def compare(
             directory=directory,
             pushed=bool(values),
             parity=_parity_job(parity, parity_data, values, tolerance, names, directory),
+            repeat=repeats,
+            stream=bool(stream),
         )
         (directory / "parity").mkdir(parents=True, exist_ok=True)
         return _Runner(pool, job, show).run()
@@ -198,6 +208,18 @@ def _timeout(timeout: float | None) -> float | None:
     return float(timeout)
 
 
+def _repeat(repeat: int, parity: bool | str) -> int:
+    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
+        raise KerasnbError(
+            f"repeat must be a whole number of extra runs (0 or more), not {repeat!r}"
+        )
+    if repeat and parity is not False and parity is not None:
+        raise KerasnbError(
+            "--repeat and --parity go in separate compares: parity shares one run's weights"
+        )
+    return repeat
+
+
 def _names(value: Sequence[str] | str, what: str) -> list[str]:
     names = [n.strip() for n in value.split(",")] if isinstance(value, str) else list(value)
     bad = [n for n in names if not isinstance(n, str) or not n.isidentifier()]
@@ -272,48 +294,64 @@ def _parity_job(
 
 
 class _Runner:
-    """Waits for the backends on the caller's thread: shows progress, relays Ctrl-C."""
+    """Waits for the backends on the caller's thread: shows them live, relays Stop and Ctrl-C."""
 
     def __init__(self, pool: BackendKernels, job: compare_run.Job, show: bool) -> None:
         self.pool, self.job, self.show = pool, job, show
         self.runs: dict[str, RunResult] = {}
-        self.handle: Any = None
         self.outcome: compare_run.Outcome | None = None
+        self.events: queue.Queue[compare_run.Event | None] = queue.Queue()
+        self.arena: Any = None
 
     def run(self) -> CompareResult:
         started = time.monotonic()
-        events: queue.Queue[tuple[str, RunResult] | None] = queue.Queue()
-        future = self.pool.submit(compare_run.run_all(self.pool, self.job, events.put))
-        future.add_done_callback(lambda _: events.put(None))
-        self._show(done=False)
+        future = self.pool.submit(compare_run.run_all(self.pool, self.job, self.events.put))
+        future.add_done_callback(lambda _: self.events.put(None))
+        if self.show and _in_kernel():
+            from kerasnb.comparison.arena import ArenaDisplay
+
+            self.arena = ArenaDisplay(self.job.backends, self._request)
         try:
-            while (event := events.get()) is not None:
-                self.runs[event[0]] = event[1]
-                self._show(done=False)
+            while (event := self.events.get()) is not None:
+                self._handle(event)
         except KeyboardInterrupt:
             self._stop(future)
             raise
         self.outcome = future.result()
         result = self._result(self.outcome.runs, self.outcome.parity, time.monotonic() - started)
-        self._show(result=result)
+        if self.arena is not None:
+            self.arena.finish(result)
         return result
+
+    def _request(self, kind: str, backend: str) -> None:
+        """From the browser, while the cell runs (any thread): queue it for the cell's thread."""
+        self.events.put((kind, backend, None))
+
+    def _handle(self, event: compare_run.Event) -> None:
+        kind, backend, payload = event
+        if kind == "done":
+            self.runs[backend] = payload
+        if self.arena is None:
+            return
+        if kind == "points":
+            self.arena.points(backend, payload)
+        elif kind == "stdout":
+            self.arena.stdout(backend, payload)
+        elif kind == "done":
+            self.arena.run_done(backend, payload)
+        elif kind == "ready":
+            self.arena.replay()
+        elif kind == "stop":
+            for name in self.job.backends if backend == "*" else (backend,):
+                if name in self.job.backends and name not in self.runs:
+                    self.pool.stop_fit(name)
+                    self.arena.stopping(name)
 
     def _result(
         self, runs: dict[str, RunResult], found: ParityResult | None = None,
         wall_s: float | None = None, done: bool = True,
     ) -> CompareResult:  # fmt: skip
         return CompareResult(self.job.code, self.job.backends, runs, found, wall_s, done)
-
-    def _show(self, done: bool = True, result: CompareResult | None = None) -> None:
-        if not self.show:
-            return
-        from IPython.display import display
-
-        result = result or self._result(dict(self.runs), done=done)
-        if self.handle is None:
-            self.handle = display(result, display_id=True)
-        else:
-            self.handle.update(result)
 
     def _stop(self, future: concurrent.futures.Future[Any]) -> None:
         """Interrupt every backend and wait for them; a second Ctrl-C kills them."""
@@ -323,4 +361,10 @@ class _Runner:
             self.runs.update(future.result(timeout=_INTERRUPT_GRACE_S).runs)
         except (KeyboardInterrupt, concurrent.futures.TimeoutError):
             self.pool.kill()
-        self._show(done=True)
+        if self.arena is not None:
+            self.arena.finish(self._result(dict(self.runs), done=True))
+
+
+def _in_kernel() -> bool:
+    shell = _ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None

@@ -15,11 +15,17 @@ import re
 import signal
 import sys
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kerasnb.comparison.fit_stream import POINTS_MIME
+
 AGENT = "__kerasnb_agent"  # the agent module's name inside every backend kernel
+# Called as a cell runs with ("points", a fit's POINTS_MIME payload) or ("stdout", text).
+LiveHandler = Callable[[str, Any], None]
 _POLL_S = 0.2  # how often a silent kernel is checked for death
 _GRACE_S = 5.0  # how long an interrupted kernel may take to stop
 _START_TIMEOUT_S = 120.0
@@ -61,9 +67,20 @@ class _Collected:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
 
-    def add(self, msg: dict[str, Any]) -> bool:
-        """Record one iopub message; True once the kernel is idle again."""
+    def add(self, msg: dict[str, Any], on_live: LiveHandler | None = None) -> bool:
+        """Record one iopub message; True once the kernel is idle again.
+
+        A running fit's points (POINTS_MIME displays) go to `on_live` as they
+        come and are not kept: they are progress, not outputs; stdout goes to
+        it too, and is kept.
+        """
         kind, content = msg["msg_type"], msg["content"]
+        if kind == "display_data" and POINTS_MIME in content["data"]:
+            if on_live is not None:
+                on_live("points", content["data"][POINTS_MIME])
+            return False
+        if kind == "stream" and content["name"] == "stdout" and on_live is not None:
+            on_live("stdout", content["text"])
         if kind == "stream":
             (self.stdout if content["name"] == "stdout" else self.stderr).append(content["text"])
         elif kind == "display_data":
@@ -147,6 +164,9 @@ class BackendKernel:
         self.client: Any = None
         self.pid: int | None = None
         self.replayed: list[tuple[str, str]] = []  # setup cells run here: (key, source)
+        self.startup_s: float | None = None  # start and import of the latest (re)start
+        self.control_id: str | None = None  # the agent's comm for Stop (see agent.start)
+        self._on_live: LiveHandler | None = None
 
     @property
     def started(self) -> bool:
@@ -163,6 +183,7 @@ class BackendKernel:
     async def _start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
+        began = time.monotonic()
         manager = AsyncKernelManager(
             kernel_name=self.kernel_name or "python3",
             kernel_spec_manager=_kernel_spec_manager(self.kernel_name),
@@ -175,6 +196,7 @@ class BackendKernel:
                 env=_kernel_env(self.backend), cwd=os.getcwd(), stdout=log, stderr=log
             )
         self.manager, self.replayed = manager, []
+        self._on_live = None
         self.pid = getattr(manager.provisioner, "pid", None)
         self.client = manager.client()
         self.client.start_channels()
@@ -184,9 +206,11 @@ class BackendKernel:
             await self.stop(now=True)
             raise KernelStartError(f"the {self.backend} kernel did not start: {err}") from None
         parent = os.getpid() if self.kernel_name is None else 0
+        control = uuid.uuid4().hex
         bootstrap = (
             f"import kerasnb.comparison.agent as {AGENT}\n"
-            f"{AGENT}.start(parent_pid={parent}, log_path={str(self.log_path)!r})"
+            f"{AGENT}.start(parent_pid={parent}, log_path={str(self.log_path)!r}, "
+            f"control_id={control!r})"
         )
         done = await self.execute(bootstrap, time.monotonic() + _START_TIMEOUT_S)
         if done.status != "ok":
@@ -195,6 +219,8 @@ class BackendKernel:
             raise KernelStartError(
                 f"the {self.backend} kernel could not load kerasnb and Keras: {why}"
             )
+        self.control_id = control
+        self.startup_s = time.monotonic() - began
 
     async def exit_code(self) -> int | None:
         """None while the kernel runs, else its exit status (-N: killed by signal N)."""
@@ -202,12 +228,18 @@ class BackendKernel:
             return 0
         return await self.manager.provisioner.poll() if self.manager.provisioner else 0
 
-    async def execute(self, code: str, deadline: float | None) -> Execution:
-        """Run `code` and collect everything it shows, until idle, death or deadline."""
+    async def execute(
+        self, code: str, deadline: float | None, on_live: LiveHandler | None = None
+    ) -> Execution:
+        """Run `code` and collect everything it shows, until idle, death or deadline.
+
+        A running fit's points and the cell's stdout go to `on_live` as they arrive.
+        """
         started = time.monotonic()
         await self._drain_shell()
         msg_id = self.client.execute(code, store_history=False, allow_stdin=False)
         collected = _Collected()
+        self._on_live = on_live
         outcome = await self._collect(msg_id, collected, deadline)
         if outcome == "idle":
             return collected.finish("ok", started)
@@ -236,7 +268,7 @@ class BackendKernel:
                 if await self.exit_code() is not None:
                     return "died"
                 continue
-            if msg["parent_header"].get("msg_id") == msg_id and into.add(msg):
+            if msg["parent_header"].get("msg_id") == msg_id and into.add(msg, self._on_live):
                 return "idle"
 
     async def _drain_shell(self) -> None:
@@ -260,6 +292,15 @@ class BackendKernel:
         start = text.rfind("Fatal Python error")
         lines = (text[start:] if start >= 0 else text).strip().splitlines()
         return "\n".join(lines[:max_lines] if start >= 0 else lines[-max_lines:])
+
+    def send_control(self, content: dict[str, Any]) -> bool:
+        """A message to the agent's control comm (Stop); False if the kernel has none."""
+        if self.client is None or self.control_id is None:
+            return False
+        data = {"method": "custom", "content": content}
+        message = self.client.session.msg("comm_msg", {"comm_id": self.control_id, "data": data})
+        self.client.shell_channel.send(message)
+        return True
 
     async def interrupt(self) -> None:
         if self.started and await self.exit_code() is None:

@@ -105,6 +105,13 @@ class BackendKernels:
     def pids(self) -> dict[str, int]:
         return {b: k.pid for b, k in self._kernels.items() if k.started and k.pid}
 
+    def stop_fit(self, backend: str) -> bool:
+        """Ask `backend`'s running fit to end after its current batch (the arena's Stop)."""
+        kernel = self._kernels.get(backend)
+        if kernel is None or self._loop is None:
+            return False
+        return self.submit(_send_control(kernel, {"type": "stop"})).result(10)
+
     def interrupt(self) -> None:
         """Interrupt every running kernel, like the notebook's stop button."""
         if self._loop is not None:
@@ -175,6 +182,10 @@ class BackendKernels:
 
     async def _each(self, method: str) -> None:
         await asyncio.gather(*(getattr(k, method)() for k in self._kernels.values()))
+
+
+async def _send_control(kernel: BackendKernel, content: dict[str, Any]) -> bool:
+    return kernel.send_control(content)
 
 
 _default: BackendKernels | None = None

@@ -26,11 +26,60 @@ STATUSES = {
 
 @dataclass(frozen=True)
 class Curve:
-    """One metric's per-epoch values from one `fit` in the cell."""
+    """One metric of one `fit` in the cell: per-epoch values, and per-batch points."""
 
     metric: str
     values: tuple[float, ...]
-    fit: int = 0  # which fit of the cell, in the order found
+    fit: int = 0  # which fit of the cell, in call order
+    # Per batch: (steps done, value as Keras logged it: the running mean in its epoch),
+    # thinned to at most a few thousand points.
+    batches: tuple[tuple[int, float | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The smallest and largest of a figure over the repeated runs (`--repeat`)."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Where one backend's time went, for the cell's main fit (the one with most steps).
+
+    With `repeat`, each figure is the median over the repeated runs and
+    `spread` holds its range there, so a difference smaller than it is noise.
+    """
+
+    startup_s: float | None = None  # starting the kernel and importing the backend (cold)
+    first_epoch_s: float | None = None  # the first epoch: tracing and compiling included
+    step_s: float | None = None  # median steady-state step after the first epoch
+    samples_per_s: float | None = None
+    total_steps: int | None = None
+    train_s: float | None = None  # the whole fit
+    runs: int = 1  # how many runs the figures come from
+    spread: dict[str, Spread] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The fastest backend for steady-state steps, and those within its measured spread."""
+
+    backend: str
+    step_s: float | None
+    within_spread: tuple[str, ...] = ()
+    repeated: bool = False  # the figures come from several runs, with a spread
+
+
+def _low(timing: Timing) -> float | None:
+    spread = timing.spread.get("step_s")
+    return spread.low if spread else timing.step_s
+
+
+def _high(timing: Timing) -> float | None:
+    spread = timing.spread.get("step_s")
+    return spread.high if spread else None
 
 
 @dataclass(frozen=True)
@@ -49,6 +98,7 @@ class RunResult:
     outputs: tuple[str, ...] = ()  # text of what the cell displayed
     curves: tuple[Curve, ...] = ()
     version: str | None = None  # the backend package's version
+    timing: Timing = field(default_factory=Timing)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +160,20 @@ class CompareResult:
     @property
     def ok(self) -> bool:
         return self.done and all(self.runs[b].ok for b in self.backends if b in self.runs)
+
+    @property
+    def fastest(self) -> Verdict | None:
+        """Which backend steps fastest after the first epoch, and which are not told apart."""
+        timed = {b: r.timing for b, r in self.runs.items() if r.ok and r.timing.step_s is not None}
+        if not timed:
+            return None
+        best = min(timed, key=lambda b: timed[b].step_s or 0.0)
+        best_high = _high(timed[best])
+        within = tuple(
+            b for b, t in timed.items()
+            if b != best and best_high is not None and (_low(t) or 0.0) <= best_high
+        )  # fmt: skip
+        return Verdict(best, timed[best].step_s, within, repeated=timed[best].runs > 1)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

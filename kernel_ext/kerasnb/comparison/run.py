@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import statistics
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from kerasnb.comparison import parity
 from kerasnb.comparison.backend_kernel import AGENT, Execution, KernelStartError, signal_name
 from kerasnb.comparison.kernels import BackendKernels
 from kerasnb.comparison.parity_agent import REFERENCE_DONE
-from kerasnb.comparison.results import Curve, ParityResult, RunResult
+from kerasnb.comparison.results import Curve, ParityResult, RunResult, Spread, Timing
 
 _DEATHS = {
     "SIGSEGV": "segmentation fault",
@@ -50,6 +51,15 @@ class Job:
     parity: parity.ParityJob | None
     cancelled: threading.Event = field(default_factory=threading.Event)
     call: str | None = None
+    repeat: int = 0  # runs of the cell after the first, for the timing's median and spread
+    stream: bool = True  # send fits' points while they run
+
+
+# What the runner hears while a job runs, in the order it happens:
+# ("points", backend, one POINTS_MIME payload of a running fit)
+# ("stdout", backend, text the cell printed)
+# ("done", backend, that backend's RunResult)
+Event = tuple[str, str, Any]
 
 
 @dataclass(frozen=True)
@@ -61,19 +71,17 @@ class Outcome:
     reports: dict[str, dict[str, Any] | None]
 
 
-async def run_all(
-    pool: BackendKernels, job: Job, emit: Callable[[tuple[str, RunResult]], None]
-) -> Outcome:
+async def run_all(pool: BackendKernels, job: Job, emit: Callable[[Event], None]) -> Outcome:
     reports: dict[str, dict[str, Any] | None] = {}
 
     async def one(backend: str) -> RunResult:
         try:
-            run, reports[backend] = await run_one(pool, backend, job)
+            run, reports[backend] = await run_one(pool, backend, job, emit)
         except Exception as err:  # a kerasnb bug must not hide the other backends
             run = RunResult(backend, "error", error=f"kerasnb failed here: {err!r}")
         if job.parity is not None and backend == job.parity.reference:
             (job.parity.directory / REFERENCE_DONE).touch()
-        emit((backend, run))
+        emit(("done", backend, run))
         return run
 
     runs = dict(zip(job.backends, await asyncio.gather(*map(one, job.backends)), strict=True))
@@ -84,9 +92,9 @@ async def run_all(
 
 
 async def run_one(
-    pool: BackendKernels, backend: str, job: Job
+    pool: BackendKernels, backend: str, job: Job, emit: Callable[[Event], None] | None = None
 ) -> tuple[RunResult, dict[str, Any] | None]:
-    """Start or reuse the kernel, replay setup, push, run the cell.
+    """Start or reuse the kernel, replay setup, push, run the cell (1 + repeat times).
 
     Each step first checks whether the user interrupted the compare, so a
     kernel that was still starting never goes on to run the cell.
@@ -94,9 +102,10 @@ async def run_one(
     interrupted = RunResult(backend, "interrupted", error="interrupted before the cell ran")
     kernel = pool.kernel(backend)
     try:
-        await kernel.ensure_running()
+        started_now = await kernel.ensure_running()
     except KernelStartError as err:
         return RunResult(backend, "error", error=str(err)), None
+    startup_s = kernel.startup_s if started_now else None
     deadline = None if job.timeout is None else time.monotonic() + job.timeout
     setup = "a %%keras_setup cell"
     steps: list[tuple[str, str, tuple[str, str] | None]] = [
@@ -115,16 +124,55 @@ async def run_one(
             kernel.replayed.append(cell)
     if job.cancelled.is_set():
         return interrupted, None
-    options = {"parity": job.parity.run_options(backend, job.timeout) if job.parity else None}
+    options = {
+        "parity": job.parity.run_options(backend, job.timeout) if job.parity else None,
+        "stream": job.stream,
+    }
     code = job.call or f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})"
-    done = await kernel.execute(code, deadline)
-    report = parity.report_of(done)
-    return run_result(backend, done, job, report=report), report
+    live = None if emit is None else (lambda kind, payload: emit((kind, backend, payload)))
+    timings = []
+    for run_index in range(1 + job.repeat):
+        if run_index and job.cancelled.is_set():
+            break
+        if run_index:
+            deadline = None if job.timeout is None else time.monotonic() + job.timeout
+        done = await kernel.execute(code, deadline, live)
+        report = parity.report_of(done)
+        if done.status != "ok" or not report or report.get("error"):
+            break
+        timings.append(report.get("timing"))
+    measured = timings[1:] if len(timings) > 1 else timings
+    timing = combine_timing(measured, startup_s)
+    return run_result(backend, done, job, report=report, timing=timing), report
+
+
+_TIMED = ("first_epoch_s", "step_s", "samples_per_s", "train_s")
+
+
+def combine_timing(runs: list[dict[str, Any] | None], startup_s: float | None) -> Timing:
+    """The timing of one backend: the median of each figure over its runs, and their range."""
+    timed = [t for t in runs if t]
+    if not timed:
+        return Timing(startup_s=startup_s, runs=len(runs))
+    figures: dict[str, Any] = {}
+    spread = {}
+    for name in _TIMED:
+        values = [t[name] for t in timed if t.get(name) is not None]
+        figures[name] = statistics.median(values) if values else None
+        if len(values) > 1:
+            spread[name] = Spread(min(values), max(values))
+    return Timing(
+        startup_s=startup_s,
+        total_steps=timed[-1].get("total_steps"),
+        runs=len(timed),
+        spread=spread,
+        **figures,
+    )
 
 
 def run_result(
     backend: str, done: Execution, job: Job, report: dict[str, Any] | None = None,
-    stage: str | None = None,
+    stage: str | None = None, timing: Timing | None = None,
 ) -> RunResult:  # fmt: skip
     status, error, trace = outcome(done, report, job.timeout)
     if stage is not None:
@@ -143,11 +191,25 @@ def run_result(
         outputs=tuple(
             d.get("text/plain", "") for d in done.displays if parity.REPORT_MIME not in d
         ),
-        curves=tuple(
-            Curve(c["metric"], tuple(c["values"]), c["fit"]) for c in report.get("curves", [])
-        ),
+        curves=tuple(_curve(c) for c in report.get("curves", [])),
         version=report.get("version"),
+        timing=timing or Timing(),
     )
+
+
+def _curve(data: dict[str, Any]) -> Curve:
+    batches = data.get("batches") or {"x": [], "y": []}
+    return Curve(
+        data["metric"],
+        tuple(data["values"]),
+        data["fit"],
+        tuple(zip(batches["x"], (_float(v) for v in batches["y"]), strict=True)),
+    )
+
+
+def _float(value: Any) -> float | None:
+    """Points travel JSON-safe ("NaN" as a string, see live.metric_stream.json_number)."""
+    return None if value is None else float(value)
 
 
 def outcome(

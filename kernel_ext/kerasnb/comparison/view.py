@@ -41,7 +41,7 @@ _STYLE = """<style>
 </style>"""
 
 
-def _status_text(run: RunResult | None) -> str:
+def status_text(run: RunResult | None) -> str:
     return _LABELS["running"] if run is None else _LABELS.get(run.status, run.status)
 
 
@@ -51,6 +51,55 @@ def _seconds(value: float | None) -> str:
 
 def _megabytes(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f} MB"
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds:.2f} s"
+
+
+def step_text(result: CompareResult, backend: str) -> str:
+    """The median steady-state step, its range under --repeat, and the verdict's mark."""
+    run = result.runs.get(backend)
+    if run is None or run.timing.step_s is None:
+        return ""
+    text = duration_text(run.timing.step_s)
+    spread = run.timing.spread.get("step_s")
+    if spread:
+        text += f" ({duration_text(spread.low)}–{duration_text(spread.high)})"
+    verdict = result.fastest
+    if verdict is not None and len(result.runs) > 1:
+        if verdict.backend == backend:
+            text += " ★ fastest"
+        elif backend in verdict.within_spread:
+            text += " ≈ within the spread"
+    return text
+
+
+def verdict_text(result: CompareResult) -> str:
+    """One line: which backend steps fastest, by how much, and whether it is noise."""
+    verdict = result.fastest
+    timed = {b: r.timing.step_s for b, r in result.runs.items() if r.ok and r.timing.step_s}
+    if verdict is None or len(timed) < 2 or verdict.step_s is None:
+        return ""
+    parts = []
+    for backend, step in timed.items():
+        if backend == verdict.backend:
+            continue
+        if backend in verdict.within_spread:
+            parts.append(f"{backend} within the measured spread (no real difference)")
+        else:
+            parts.append(f"{backend} {step / verdict.step_s:.2g}x slower")
+    line = f"Fastest steady-state step: {verdict.backend} ({duration_text(verdict.step_s)}); "
+    line += "; ".join(parts)
+    if not verdict.repeated:
+        line += " (one run each: --repeat 3 tells a real difference from noise)"
+    return line + "."
 
 
 def _output(run: RunResult) -> str:
@@ -84,8 +133,15 @@ def _rows(result: CompareResult) -> list[tuple[str, Callable[[str], str]]]:
         return lambda b: getter(runs[b]) if b in runs else ""
 
     rows: list[tuple[str, Callable[[str], str]]] = [
-        ("status", lambda b: _status_text(runs.get(b))),
+        ("status", lambda b: status_text(runs.get(b))),
         ("wall time", field(lambda r: _seconds(r.wall_s))),
+        ("kernel start", field(lambda r: duration_text(r.timing.startup_s))),
+        ("first epoch", field(lambda r: duration_text(r.timing.first_epoch_s))),
+        ("step", lambda b: step_text(result, b)),
+        (
+            "samples/s",
+            field(lambda r: f"{r.timing.samples_per_s:,.0f}" if r.timing.samples_per_s else ""),
+        ),
         ("peak memory", field(lambda r: _megabytes(r.peak_mb))),
         ("version", field(lambda r: r.version or "")),
         ("value", field(lambda r: r.value or "")),
@@ -103,7 +159,7 @@ def _rows(result: CompareResult) -> list[tuple[str, Callable[[str], str]]]:
 
 
 def headline(result: CompareResult) -> str:
-    parts = [f"{b}: {_status_text(result.runs.get(b))}" for b in result.backends]
+    parts = [f"{b}: {status_text(result.runs.get(b))}" for b in result.backends]
     text = "keras_compare — " + ", ".join(parts)
     if result.done and result.wall_s is not None:
         text += f" ({result.wall_s:.1f} s)"
@@ -137,13 +193,15 @@ def render_text(result: CompareResult) -> str:
     rows = _rows(result)
     one_line = [(label, *(_clip(cell(b), 1) for b in result.backends)) for label, cell in rows]
     parts = [headline(result), "", text_table(("", *result.backends), one_line)]
+    if verdict_text(result):
+        parts += ["", verdict_text(result)]
     parts += [""] + _parity_lines(result.parity) if result.parity else []
     for backend in result.backends:
         run = result.runs.get(backend)
         if run is not None and not run.ok and (run.traceback or run.error):
             parts += [
                 "",
-                f"--- {backend}: {_status_text(run)} ---",
+                f"--- {backend}: {status_text(run)} ---",
                 _clip(run.traceback or run.error or ""),
             ]
     curves = sorted({c.metric for r in result.runs.values() for c in r.curves})
@@ -186,7 +244,7 @@ def _html_cell(result: CompareResult, label: str, text: str, backend: str) -> st
     return f"<td {attrs}>{body}</td>"
 
 
-def render_html(result: CompareResult) -> str:
+def render_html(result: CompareResult, chart: bool = True) -> str:
     head = "".join(
         f'<th class="kerasnb-compare-backend" data-backend="{esc(b)}" '
         f'style="border-top:3px solid {COLORS.get(b, "#888")}">{esc(b)}</th>'
@@ -198,10 +256,11 @@ def render_html(result: CompareResult) -> str:
         + "</tr>"
         for label, cell in _rows(result)
     )
-    notes = "".join(f"<div>{esc(line)}</div>" for line in _parity_lines(result.parity))
+    lines = [verdict_text(result), *_parity_lines(result.parity)]
+    notes = "".join(f"<div>{esc(line)}</div>" for line in lines if line)
     curves = (
         render_png({b: r.curves for b, r in result.runs.items() if r.curves})
-        if result.done
+        if result.done and chart
         else None
     )
     alt = "training curves of every backend, overlaid"

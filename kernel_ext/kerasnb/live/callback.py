@@ -100,6 +100,17 @@ class LiveMetrics(keras.callbacks.ProgbarLogger):
     def stopped_at(self) -> tuple[int, int] | None:
         return self._fit.stopped_at if self._fit else None
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Shown again (its name as a cell's last line): its curves and table, live while
+        the run goes on, as the static twins (with the widget) once it has ended."""
+        from kerasnb.live import view
+
+        run = self._run
+        if run is None:
+            text = f"LiveMetrics{f' · {self.title}' if self.title else ''}: no run yet; pass it to fit(callbacks=[...])"
+            return {"text/plain": text}
+        return run.bundle(self.title, view)
+
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params  # Keras' progress bar reads `verbose` here; we always show.
 
@@ -341,6 +352,18 @@ class _Run:
             )
         else:
             self._finish(INTERRUPTED, f"{stream.kind} ended early at {where}")
+
+    def bundle(self, title: str, view: Any) -> dict[str, Any]:
+        """This run as a new output: another live view while it runs, else its final face."""
+        if self.state == RUNNING:
+            live = self.display.another_view(self.stream.progress(time.monotonic()), title)
+            if live is not None:
+                return live
+        record = self.stream.record(self._final or self.stream.progress(time.monotonic()))
+        shown = view.TrainingView(kind=record.progress.kind, title=title,
+                                  progress=record.progress.to_dict(), snapshot=record.points,
+                                  table=view.final_table(record))  # fmt: skip
+        return view.final_bundle(shown, record)
 
     def _cell_ended(self, error: BaseException | None) -> None:
         """The cell that ran this run is over: settle the view into its static twin."""

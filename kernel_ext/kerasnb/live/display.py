@@ -38,6 +38,10 @@ class NoDisplay:
     def finish(self, record: RunRecord) -> None:
         pass
 
+    def another_view(self, progress: Progress, title: str) -> dict[str, Any] | None:
+        """A second live view of the same run (the LiveMetrics shown again), or None."""
+        return None
+
 
 class LiveDisplay(NoDisplay):
     """The widget of one run, shown in place and settled into its static twin at the end."""
@@ -65,6 +69,7 @@ class LiveDisplay(NoDisplay):
             stop_hint="" if self.early else view_module.NO_STOP_HINT,
         )
         self.view.on_msg(self._on_message)
+        self._extra_views: list[Any] = []  # the same run shown again by a later cell
         text = view_module.running_text(progress, title)
         self._handle = display(
             view_module.widget_bundle(self.view, text), raw=True, display_id=True
@@ -95,19 +100,30 @@ class LiveDisplay(NoDisplay):
 
     def update(self, progress: Progress, points: dict[str, Any] | None = None) -> None:
         self.wake = False
-        self.view.progress = progress.to_dict()
-        if points is not None and self.wants_points:
-            self.view.send(points)
+        for view in (self.view, *self._extra_views):
+            view.progress = progress.to_dict()
+            if points is not None and self.wants_points:
+                view.send(points)
+
+    def another_view(self, progress: Progress, title: str) -> dict[str, Any] | None:
+        view = self._views.TrainingView(
+            kind=progress.kind, title=title, progress=progress.to_dict(), can_stop=False
+        )
+        self._extra_views.append(view)
+        self._catch_up = True  # its points so far come with the next update
+        self.wake = True
+        return self._views.widget_bundle(view, self._views.running_text(progress, title))
 
     def finish(self, record: RunRecord) -> None:
         if self._settled:
             return
         busy_comm.stop_listening(self._comm_id)
         self._settled = True
-        self.view.progress = record.progress.to_dict()
-        self.view.can_stop = False
-        self.view.snapshot = record.points
-        self.view.table = self._views.final_table(record)
+        for view in (self.view, *self._extra_views):
+            view.progress = record.progress.to_dict()
+            view.can_stop = False
+            view.snapshot = record.points
+            view.table = self._views.final_table(record)
         self._handle.update(self._views.final_bundle(self.view, record), raw=True)
 
 

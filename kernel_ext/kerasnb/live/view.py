@@ -23,6 +23,11 @@ from kerasnb.shared.html import esc, table, text_table
 
 _HERE = pathlib.Path(__file__).parent
 
+# The live drawing (stores of points, overlaid SVG charts, progress text), which
+# the backend arena (comparison/arena) draws with too.
+DRAWING_JS = _HERE / "drawing.js"
+DRAWING_CSS = _HERE / "training.css"
+
 NO_STOP_HINT = (
     "Stop needs ipykernel 7.4 or newer (it must see the click while fit runs); "
     "interrupt the kernel instead"
@@ -32,7 +37,7 @@ NO_STOP_HINT = (
 class TrainingView(anywidget.AnyWidget):
     """Live curves, a progress line and a Stop button for one fit/evaluate/predict."""
 
-    _esm = assets.esm(_HERE / "training.js")
+    _esm = assets.esm(DRAWING_JS, _HERE / "training.js")
     _css = _HERE / "training.css"
 
     run_id = traitlets.Unicode().tag(sync=True)  # keys the browser's store of points

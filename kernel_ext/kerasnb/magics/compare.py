@@ -50,6 +50,13 @@ class CompareMagics(Magics):
         "--tolerance", type=float, default=1e-4,
         help="--parity flags a backend when |a - b| > TOLERANCE * (1 + |b|). Default: 1e-4",
     )  # fmt: skip
+    @argument(
+        "--repeat", type=int, default=0, metavar="N",
+        help="run the cell N more times on each backend after the first; the timing "
+        "(first epoch, step, samples/s) is the median of those runs, with its spread",
+    )  # fmt: skip
+    @argument("--no-stream", action="store_true",
+              help="do not stream the fits' points while they run (curves come at the end)")  # fmt: skip
     @argument("-o", "--out", default=None, metavar="NAME",
               help="also store the CompareResult in this variable")  # fmt: skip
     @argument("--stop", action="store_true",
@@ -58,9 +65,12 @@ class CompareMagics(Magics):
     def keras_compare(self, line: str, cell: str | None = None) -> None:
         """Run the cell on JAX, PyTorch and TensorFlow at once, side by side.
 
-        Each backend runs in its own warm kernel; the view shows status, wall
-        time, peak memory, output, errors, the last value and overlaid
-        training curves. `%%keras_setup` cells are replayed there first.
+        Each backend runs in its own warm kernel. While they run, one view
+        shows each backend's status, progress, stdout and a Stop button, and
+        every backend's training curves overlaid as they grow; at the end, a
+        table of status, timing (kernel start, first epoch, steady-state
+        step, samples/s; the fastest marked), peak memory, output, errors and
+        the last value. `%%keras_setup` cells are replayed there first.
 
         Examples::
 
@@ -71,6 +81,9 @@ class CompareMagics(Magics):
             %%keras_compare --push x,y --parity --timeout 300
             model = make_model()
             model.fit(x, y, epochs=3, verbose=0)
+
+            %%keras_compare --push x,y --repeat 3     # which backend is faster, beyond noise?
+            make_model().fit(x, y, epochs=3, verbose=0)
 
             %keras_compare --stop      # free the backend kernels' memory
         """
@@ -94,6 +107,8 @@ class CompareMagics(Magics):
                 tolerance=args.tolerance,
                 namespace=self._namespace,
                 show=True,
+                repeat=args.repeat,
+                stream=not args.no_stream,
             )
             if args.out:
                 self._store(args.out, result)

@@ -267,7 +267,8 @@ def _flat(outputs: Any) -> list[Any]:
     import numpy as np
 
     return [
-        np.asarray(keras.ops.convert_to_numpy(o), dtype="float64") for o in keras.tree.flatten(outputs)
+        np.asarray(keras.ops.convert_to_numpy(o), dtype="float64")
+        for o in keras.tree.flatten(outputs)
     ]
 
 
