@@ -23,11 +23,11 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from kerasnb.comparison import fit_stream, parity_agent
 from kerasnb.comparison import push as compare_push
+from kerasnb.comparison.control import Control
 from kerasnb.shared.model_calls import CallbackInjection
 
 REPORT_MIME = "application/vnd.kerasnb.compare-run+json"
@@ -36,21 +36,26 @@ _OOM_NAMES = {"MemoryError", "_ArrayMemoryError", "OutOfMemoryError", "ResourceE
 _OOM_TEXT = ("out of memory", "can't allocate memory", "resource_exhausted", "failed to allocate")
 _watchdog: threading.Thread | None = None
 _fault_log: Any = None
-_stop = fit_stream.StopFlag()  # the notebook's Stop for the cell running now
-_control: dict[str, bool] = {}
+_control = Control()  # the comm to the notebook: Stop, pushed data, parity's weights
 
 
 # -- life and death -----------------------------------------------------------
 
 
-def start(parent_pid: int, log_path: str | None = None, control_id: str | None = None) -> None:
+def start(
+    parent_pid: int, log_path: str | None = None, control_id: str | None = None,
+    backend: str | None = None,
+) -> None:  # fmt: skip
     """Die with the notebook kernel, leave a stack trace if we crash, open the control
-    comm, import Keras.
+    comm, choose the backend and import Keras.
 
     ipykernel polls its parent once a second; PR_SET_PDEATHSIG (Linux) makes
     the kernel die at once when its parent does, even by SIGKILL, and the
-    watchdog thread covers systems without it. The control comm `control_id`
-    carries the notebook's Stop while a cell runs (see `_open_control`).
+    watchdog thread covers systems without it (a gateway's kernels have no
+    local parent: `parent_pid` 0). The control comm `control_id` carries
+    Stop, pushed data and parity's weights (see control.py). `backend` is set
+    here, before Keras is imported, for kernels whose environment the
+    notebook could not set (a gateway passes only some variables).
     """
     global _watchdog, _fault_log
     if parent_pid > 0 and _watchdog is None:
@@ -65,33 +70,11 @@ def start(parent_pid: int, log_path: str | None = None, control_id: str | None =
 
         _fault_log = open(log_path, "a")  # noqa: SIM115 - open for the process' life
         faulthandler.enable(file=_fault_log, all_threads=False)
-    if control_id:
-        _open_control(control_id)
+    if control_id and _control.comm is None:
+        _control.open(control_id)
+    if backend and "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = backend
     import keras  # noqa: F401 - the backend loads now, not inside the first compared cell
-
-
-def _open_control(comm_id: str) -> None:
-    """A comm the notebook sends Stop to; seen on ipykernel's shell thread while the cell runs.
-
-    Like the live training view's Stop (kerasnb.live.busy_comm): the message
-    only raises a flag, which the running fit reads before its next batch.
-    """
-    from comm import create_comm
-
-    from kerasnb.live import busy_comm
-
-    create_comm(target_name="kerasnb.compare.control", comm_id=comm_id)
-
-    def on_message(content: dict[str, Any]) -> None:
-        if content.get("type") == "stop":
-            _stop.request()
-
-    _control["listening"] = busy_comm.listen_while_busy(comm_id, on_message)
-
-
-def controllable() -> bool:
-    """Whether a Stop can reach this kernel while a cell runs."""
-    return bool(_control.get("listening"))
 
 
 def _set_parent_death_signal() -> None:
@@ -121,10 +104,13 @@ def report(data: dict[str, Any]) -> None:
 # -- state from the notebook ----------------------------------------------------
 
 
-def push(directory: str) -> None:
-    """Bind the variables the notebook pushed (see `compare_push.pack`)."""
+def push(push_id: str) -> None:
+    """Bind the variables the notebook pushed just before (see `compare_push.pack`)."""
     shell = _shell()
-    values = compare_push.unpack(Path(directory))
+    message = _control.inbox.pop(f"push:{push_id}", None)
+    if message is None:
+        raise RuntimeError("kerasnb: the pushed variables did not arrive; run the compare again")
+    values = compare_push.unpack(message)
     shell.user_ns.update(values)
     report({"pushed": sorted(values)})
 
@@ -141,14 +127,15 @@ def run(code: str, options: str) -> None:
     """
     import keras
 
-    global _stop
     opts = json.loads(options)
     shell = _shell()
-    parity = parity_agent.ParityHook(**opts["parity"]) if opts.get("parity") else None
+    _control.new_cell()
+    parity = (
+        parity_agent.ParityHook(**opts["parity"], control=_control) if opts.get("parity") else None
+    )
     if parity is not None:
         parity.begin(shell.user_ns)
-    _stop = fit_stream.StopFlag()
-    fits = fit_stream.CellFits(_stop, _send_points if opts.get("stream", True) else _drop)
+    fits = fit_stream.CellFits(_control.stop, _send_points if opts.get("stream", True) else _drop)
     injection = CallbackInjection(keras.Model, _cell_callbacks(fits, parity))
     peak_resets = _reset_peak_memory()
     injection.install()
@@ -196,8 +183,8 @@ def _drop(payload: dict[str, Any]) -> None:
 
 
 def parity_outputs(options: str) -> None:
-    """Second parity step: predictions and loss on shared weights, to .npz."""
-    report(parity_agent.outputs(_shell().user_ns, **json.loads(options)))
+    """Second parity step: predictions and loss on the reference's final weights."""
+    report(parity_agent.outputs(_shell().user_ns, control=_control, **json.loads(options)))
 
 
 def _shell() -> Any:

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import queue
-import shutil
 import time
-import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from kerasnb.backend import names as backend_names
@@ -87,24 +84,16 @@ def compare(
     repeats = _repeat(repeat, parity)
     values = _push_values(push, namespace)
     pool = kernels or default_pool()
-    directory = pool.scratch / f"compare-{uuid.uuid4().hex[:12]}"
-    try:
-        if values:
-            compare_push.pack(values, directory / "push")
-        job = compare_run.Job(
-            code=code,
-            backends=names,
-            timeout=limit,
-            directory=directory,
-            pushed=bool(values),
-            parity=_parity_job(parity, parity_data, values, tolerance, names, directory),
-            repeat=repeats,
-            stream=bool(stream),
-        )
-        (directory / "parity").mkdir(parents=True, exist_ok=True)
-        return _Runner(pool, job, show).run()
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    job = compare_run.Job(
+        code=code,
+        backends=names,
+        timeout=limit,
+        push=compare_push.pack(values) if values else None,
+        parity=_parity_job(parity, parity_data, values, tolerance, names),
+        repeat=repeats,
+        stream=bool(stream),
+    )
+    return _Runner(pool, job, show).run()
 
 
 def call_backends(
@@ -128,20 +117,14 @@ def call_backends(
     names = _backend_list(backends)
     values = _push_values(push, None) if push else {}
     pool = kernels or default_pool()
-    directory = pool.scratch / f"call-{uuid.uuid4().hex[:12]}"
-    try:
-        if values:
-            compare_push.pack(values, directory / "push")
-        job = compare_run.Job(
-            code=code, backends=names, timeout=_timeout(timeout), directory=directory,
-            pushed=bool(values), parity=None, call=code,
-        )  # fmt: skip
-        runner = _Runner(pool, job, show=False)
-        runner.run()
-        assert runner.outcome is not None
-        return {b: (r, runner.outcome.reports.get(b)) for b, r in runner.outcome.runs.items()}
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    job = compare_run.Job(
+        code=code, backends=names, timeout=_timeout(timeout),
+        push=compare_push.pack(values) if values else None, parity=None, call=code,
+    )  # fmt: skip
+    runner = _Runner(pool, job, show=False)
+    runner.run()
+    assert runner.outcome is not None
+    return {b: (r, runner.outcome.reports.get(b)) for b, r in runner.outcome.runs.items()}
 
 
 def compare_setup(
@@ -258,7 +241,7 @@ def _push_values(
 
 def _parity_job(
     wanted: bool | str, data: Sequence[str] | str | None, values: dict[str, Any],
-    tolerance: float, backends: tuple[str, ...], directory: Path,
+    tolerance: float, backends: tuple[str, ...],
 ) -> parity.ParityJob | None:  # fmt: skip
     if wanted is False or wanted is None:
         return None
@@ -282,7 +265,6 @@ def _parity_job(
         )
     return parity.ParityJob(
         reference=backends[0],
-        directory=directory / "parity",
         inputs=names[0],
         targets=names[1] if len(names) > 1 else None,
         tolerance=float(tolerance),

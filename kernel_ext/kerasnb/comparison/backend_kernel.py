@@ -24,7 +24,8 @@ from typing import Any
 from kerasnb.comparison.fit_stream import POINTS_MIME
 
 AGENT = "__kerasnb_agent"  # the agent module's name inside every backend kernel
-# Called as a cell runs with ("points", a fit's POINTS_MIME payload) or ("stdout", text).
+# Called as a cell runs with ("points", a fit's POINTS_MIME payload), ("stdout", text)
+# or ("control", a message the agent sent on its control comm).
 LiveHandler = Callable[[str, Any], None]
 _POLL_S = 0.2  # how often a silent kernel is checked for death
 _GRACE_S = 5.0  # how long an interrupted kernel may take to stop
@@ -78,6 +79,11 @@ class _Collected:
         if kind == "display_data" and POINTS_MIME in content["data"]:
             if on_live is not None:
                 on_live("points", content["data"][POINTS_MIME])
+            return False
+        if kind == "comm_msg":  # the agent's control comm (see control.py)
+            data = content.get("data") or {}
+            if on_live is not None and isinstance(data.get("content"), dict):
+                on_live("control", data["content"])
             return False
         if kind == "stream" and content["name"] == "stdout" and on_live is not None:
             on_live("stdout", content["text"])

@@ -175,11 +175,6 @@ class BackendKernels:
         with self._lock:
             return [cell for cell in self._setup if cell not in kernel.replayed]
 
-    @property
-    def scratch(self) -> Path:
-        """A directory shared with the (local) backend kernels."""
-        return self._dir
-
     async def _each(self, method: str) -> None:
         await asyncio.gather(*(getattr(k, method)() for k in self._kernels.values()))
 

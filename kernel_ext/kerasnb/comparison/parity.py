@@ -1,7 +1,8 @@
 """Numerical parity between backends, on the notebook's side.
 
 The backend kernels do the Keras work (see `parity_agent`); this module
-orders the steps, reads their .npz outputs with `allow_pickle=False` and
+orders the steps, passes the reference's weights on to the others over the
+kernel protocol, reads the outputs (.npz text, `allow_pickle=False`) and
 measures the differences.
 """
 
@@ -9,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
+import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kerasnb.comparison import npz
@@ -23,21 +25,22 @@ if TYPE_CHECKING:
     from kerasnb.comparison.kernels import BackendKernels, Execution
 
 
-@dataclass(frozen=True)
+@dataclass
 class ParityJob:
-    """What parity compares, and where the backends exchange files."""
+    """What parity compares, and the reference's starting weights once it sent them."""
 
     reference: str
-    directory: Path
     inputs: str
     targets: str | None
     tolerance: float
     model: str | None = None
+    sent_initial: threading.Event = field(default_factory=threading.Event, compare=False)
+    job: str = field(default_factory=lambda: uuid.uuid4().hex)
+    initial: dict[str, Any] | None = field(default=None, compare=False)  # the reference's weights
 
     def run_options(self, backend: str, wait_s: float | None) -> dict[str, Any]:
         role = "reference" if backend == self.reference else "follower"
-        return {"role": role, "directory": str(self.directory), "model": self.model,
-                "wait_s": wait_s}  # fmt: skip
+        return {"role": role, "job": self.job, "model": self.model, "wait_s": wait_s}
 
 
 def report_of(execution: Execution) -> dict[str, Any] | None:
@@ -96,13 +99,16 @@ async def run_phase(
         return _with(base, error=cell["error"])
     base = _with(base, model=cell.get("model"), equalized=bool(cell.get("equalized")))
 
-    async def outputs(backend: str) -> dict[str, Any]:
+    async def outputs(backend: str, final_weights: str | None = None) -> dict[str, Any]:
         options = {**job.run_options(backend, None), "backend": backend, "inputs": job.inputs,
                    "targets": job.targets}  # fmt: skip
-        options.pop("model"), options.pop("wait_s")
+        options.pop("model"), options.pop("wait_s"), options.pop("job")
+        kernel = pool.kernel(backend)
+        if final_weights is not None:  # before the call: the kernel reads it in order
+            kernel.send_control({"type": "parity_final", "weights": final_weights})
         deadline = None if timeout is None else time.monotonic() + timeout
         code = f"{AGENT}.parity_outputs({json.dumps(options)!r})"
-        done = await pool.kernel(backend).execute(code, deadline)
+        done = await kernel.execute(code, deadline)
         report = report_of(done)
         if report is None:
             what = (done.error or {}).get("evalue") or done.status
@@ -113,14 +119,15 @@ async def run_phase(
     if reference.get("error"):
         return _with(base, error=reference["error"])
     others = [b for b in runs if b != ref and runs[b].ok]
-    found = await asyncio.gather(*(outputs(b) for b in others))
-    ref_arrays, ref_loss = npz.load(reference["path"]), reference.get("loss")
+    final = reference.get("final_weights")
+    found = await asyncio.gather(*(outputs(b, final) for b in others))
+    ref_arrays, ref_loss = npz.loads(reference["outputs"]), reference.get("loss")
     diffs = {}
     for backend, report in zip(others, found, strict=True):
         if report.get("error"):
             diffs[backend] = ParityDiff(backend, flagged=True, error=report["error"])
         else:
-            diffs[backend] = diff(ref_arrays, npz.load(report["path"]), job.tolerance, backend,
+            diffs[backend] = diff(ref_arrays, npz.loads(report["outputs"]), job.tolerance, backend,
                                   ref_loss, report.get("loss"))  # fmt: skip
     return _with(base, reference_loss=ref_loss, diffs=diffs)
 

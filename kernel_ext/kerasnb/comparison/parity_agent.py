@@ -2,27 +2,23 @@
 
 Backends initialise weights with their own random generators, so the same
 cell starts from different models. With parity on, the first time the cell
-trains, evaluates or predicts with a model, the reference backend writes that
-model's weights to an .npz file and every other backend waits for it and loads
-it: training then starts from the same point everywhere. After the cell, the
-reference's final weights are loaded everywhere (`outputs`) and predictions
-and loss on the same inputs are written to .npz for the notebook to compare;
-each backend's own trained weights are restored afterwards.
+trains, evaluates or predicts with a model, the reference backend sends that
+model's weights to the notebook, which passes them on to every other backend
+while their cells wait for them: training then starts from the same point
+everywhere. After the cell, the reference's final weights are loaded
+everywhere (`outputs`) and predictions and loss on the same inputs go back
+to the notebook to compare; each backend's own trained weights are restored
+afterwards. Weights and outputs travel as JSON over the kernel protocol (the
+control comm, see control.py): arrays as .npz text, never pickles.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
-from pathlib import Path
 from typing import Any
 
 from kerasnb.comparison import npz
 
-INITIAL = "initial.npz"
-FINAL = "final.npz"
-REFERENCE_DONE = "reference-done"
-_WAIT_POLL_S = 0.02
 _model: Any = None  # the model the last parity run compared
 
 
@@ -44,10 +40,11 @@ class ParityHook:
     its starting weights.
     """
 
-    def __init__(self, role: str, directory: str, model: str | None = None,
-                 wait_s: float | None = None) -> None:  # fmt: skip
+    def __init__(self, role: str, job: str, model: str | None = None, wait_s: float | None = None,
+                 control: Any = None) -> None:  # fmt: skip
         self.role = role
-        self.directory = Path(directory)
+        self.job = job
+        self.control = control
         self.model_name = model
         self.wait_s = wait_s
         self.touched: Any = None
@@ -76,22 +73,17 @@ class ParityHook:
         return [EqualizeWeights()]
 
     def equalize(self, model: Any) -> None:
-        """The reference shares its weights; the others wait for them and load them."""
-        path = self.directory / INITIAL
+        """The reference sends its weights; the others wait for them and load them."""
         if self.role == "reference":
-            npz.save(model.get_weights(), path)
+            weights = npz.dumps(model.get_weights())
+            self.control.send({"type": "parity_initial", "job": self.job, "weights": weights})
             return
-        deadline = None if self.wait_s is None else time.monotonic() + self.wait_s
-        while not path.exists():
-            if (self.directory / REFERENCE_DONE).exists() and not path.exists():
-                raise RuntimeError(
-                    "parity: the reference backend finished without training, evaluating "
-                    "or predicting with a model, so there are no weights to start from"
-                )
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError("parity: gave up waiting for the reference backend's weights")
-            time.sleep(_WAIT_POLL_S)
-        _set_weights(model, npz.load(path), "the reference backend")
+        message = self.control.parity_initial.wait(self.job, self.wait_s)
+        if message is None:
+            raise TimeoutError("parity: gave up waiting for the reference backend's weights")
+        if message.get("weights") is None:
+            raise RuntimeError(f"parity: {message.get('why') or 'the reference sent no weights'}")
+        _set_weights(model, npz.loads(message["weights"]), "the reference backend")
 
     def finish(self, namespace: dict[str, Any]) -> dict[str, Any]:
         """Pick the model to compare and say which one it is."""
@@ -135,25 +127,31 @@ def _models(namespace: dict[str, Any]) -> dict[str, Any]:
 
 
 def outputs(
-    namespace: dict[str, Any], role: str, directory: str, backend: str,
-    inputs: str, targets: str | None = None,
+    namespace: dict[str, Any], role: str, backend: str, inputs: str,
+    targets: str | None = None, control: Any = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Predict (and evaluate the loss) with the reference's final weights.
 
-    Returns a JSON-able report; predictions go to `out-<backend>.npz`.
+    Returns a JSON-able report with the predictions as .npz text; the
+    reference's also carries its final weights, which the notebook sends to
+    the others (`parity_final`) before asking them.
     """
     if _model is None:
         return {"error": "parity: no model to compare (see the cell's report)"}
     if inputs not in namespace:
         return {"error": f"parity: no variable {inputs!r} holds inputs in this kernel"}
-    model, final = _model, Path(directory) / FINAL
+    model = _model
     own = model.get_weights()
     try:
+        found: dict[str, Any] = {}
         if role == "reference":
-            npz.save(own, final)
+            found["final_weights"] = npz.dumps(own)
         else:
-            _set_weights(model, npz.load(final), "the reference backend")
-        return _predict_and_save(model, namespace, Path(directory), backend, inputs, targets)
+            final = control.inbox.pop("parity_final", None) if control is not None else None
+            if final is None:
+                return {"error": "parity: the reference's final weights did not arrive"}
+            _set_weights(model, npz.loads(final["weights"]), "the reference backend")
+        return {**found, **_predict(model, namespace, inputs, targets)}
     except Exception as err:  # reported in this backend's column
         return {"error": f"parity: {type(err).__name__}: {err}"}
     finally:
@@ -162,10 +160,7 @@ def outputs(
                 model.set_weights(own)
 
 
-def _predict_and_save(
-    model: Any, namespace: dict[str, Any], directory: Path, backend: str,
-    inputs: str, targets: str | None,
-) -> dict[str, Any]:  # fmt: skip
+def _predict(model: Any, namespace: dict[str, Any], inputs: str, targets: str | None) -> dict[str, Any]:
     import keras
     import numpy as np
 
@@ -175,6 +170,4 @@ def _predict_and_save(
     if targets is not None and targets in namespace and getattr(model, "compiled", False):
         logs = model.evaluate(x, namespace[targets], verbose=0, return_dict=True)
         loss = float(logs["loss"]) if "loss" in logs else None
-    path = directory / f"out-{backend}.npz"
-    np.savez(path, *predictions)
-    return {"error": None, "path": str(path), "outputs": len(predictions), "loss": loss}
+    return {"error": None, "outputs": npz.dumps(predictions), "count": len(predictions), "loss": loss}

@@ -1,8 +1,9 @@
 """Sending notebook variables to backend kernels as data, never as pickles.
 
-NumPy arrays travel in one .npz file (read back with `allow_pickle=False`);
-plain Python data (None, bools, numbers, strings, and lists, tuples and
-string-keyed dicts of those or of arrays) travels as JSON next to it. Anything
+NumPy arrays travel as one .npz (base64 text, read back with
+`allow_pickle=False`); plain Python data (None, bools, numbers, strings, and
+lists, tuples and string-keyed dicts of those or of arrays) travels as JSON
+beside it, in one JSON message over the kernel protocol. Anything
 else is refused with a message that says what to push instead, because a
 pickle would run code in the backend kernel and would carry objects built on
 the notebook's backend.
@@ -12,42 +13,34 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from kerasnb.backend import names
+from kerasnb.comparison import npz
 from kerasnb.errors import KerasnbError
 
 _ARRAY = "__kerasnb_array__"
 _TUPLE = "__kerasnb_tuple__"
 _SCALAR = "__kerasnb_scalar__"
 _ARRAY_KINDS = set("biufcUSmM")  # numeric, bool, text, dates: no objects, no records
-_MANIFEST = "push.json"
-_ARRAYS = "push.npz"
 
 
-def pack(values: Mapping[str, Any], directory: Path) -> None:
-    """Write `values` (name -> value) into `directory` for `unpack`.
+def pack(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` (name -> value) as one JSON-able message for `unpack`.
 
     Raises:
         KerasnbError: a value that is neither a NumPy array nor plain data.
     """
-    import numpy as np
-
     arrays: dict[str, Any] = {}
     manifest = {name: _encode(name, value, arrays) for name, value in values.items()}
-    directory.mkdir(parents=True, exist_ok=True)
-    np.savez(directory / _ARRAYS, **arrays)
-    (directory / _MANIFEST).write_text(json.dumps(manifest))
+    json.dumps(manifest)  # plain data all the way down, or this raises
+    return {"manifest": manifest, "arrays": npz.dumps(arrays)}
 
 
-def unpack(directory: Path) -> dict[str, Any]:
-    """The variables `pack` wrote, as NumPy arrays and plain Python data."""
-    import numpy as np
-
-    manifest = json.loads((directory / _MANIFEST).read_text())
-    with np.load(directory / _ARRAYS, allow_pickle=False) as arrays:
-        return {name: _decode(value, arrays) for name, value in manifest.items()}
+def unpack(message: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables `pack` packed, as NumPy arrays and plain Python data."""
+    arrays = npz.loads_named(message["arrays"])
+    return {name: _decode(value, arrays) for name, value in message["manifest"].items()}
 
 
 def _encode(path: str, value: Any, arrays: dict[str, Any]) -> Any:

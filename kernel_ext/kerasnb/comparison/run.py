@@ -14,15 +14,14 @@ import json
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kerasnb.comparison import parity
 from kerasnb.comparison.backend_kernel import AGENT, Execution, KernelStartError, signal_name
 from kerasnb.comparison.kernels import BackendKernels
-from kerasnb.comparison.parity_agent import REFERENCE_DONE
 from kerasnb.comparison.results import Curve, ParityResult, RunResult, Spread, Timing
 
 _DEATHS = {
@@ -46,8 +45,7 @@ class Job:
     code: str
     backends: tuple[str, ...]
     timeout: float | None
-    directory: Path
-    pushed: bool
+    push: dict[str, Any] | None  # the pushed variables, packed (compare_push.pack)
     parity: parity.ParityJob | None
     cancelled: threading.Event = field(default_factory=threading.Event)
     call: str | None = None
@@ -80,7 +78,7 @@ async def run_all(pool: BackendKernels, job: Job, emit: Callable[[Event], None])
         except Exception as err:  # a kerasnb bug must not hide the other backends
             run = RunResult(backend, "error", error=f"kerasnb failed here: {err!r}")
         if job.parity is not None and backend == job.parity.reference:
-            (job.parity.directory / REFERENCE_DONE).touch()
+            _reference_done(pool, job, backend)
         emit(("done", backend, run))
         return run
 
@@ -106,17 +104,22 @@ async def run_one(
     except KernelStartError as err:
         return RunResult(backend, "error", error=str(err)), None
     startup_s = kernel.startup_s if started_now else None
+    if job.parity is not None and job.parity.initial is not None:
+        kernel.send_control(job.parity.initial)  # the reference was quicker than this start
     deadline = None if job.timeout is None else time.monotonic() + job.timeout
     setup = "a %%keras_setup cell"
     steps: list[tuple[str, str, tuple[str, str] | None]] = [
         (cell[1], setup, cell) for cell in pool.pending_setup(kernel)
     ]
-    if job.pushed:
-        push = f"{AGENT}.push({str(job.directory / 'push')!r})"
-        steps.append((push, "receiving pushed variables", None))
+    push_id = None
+    if job.push is not None:
+        push_id = uuid.uuid4().hex[:12]
+        steps.append((f"{AGENT}.push({push_id!r})", "receiving pushed variables", None))
     for code, stage, cell in steps:
         if job.cancelled.is_set():
             return interrupted, None
+        if cell is None and push_id is not None:  # the data first: the kernel reads it in order
+            kernel.send_control({"type": "push", "id": push_id, "data": job.push})
         done = await kernel.execute(code, deadline)
         if done.status != "ok":
             return run_result(backend, done, job, stage=stage), None
@@ -129,7 +132,12 @@ async def run_one(
         "stream": job.stream,
     }
     code = job.call or f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})"
-    live = None if emit is None else (lambda kind, payload: emit((kind, backend, payload)))
+    def live(kind: str, payload: Any) -> None:
+        if kind == "control":
+            _relay(pool, job, backend, payload)
+        elif emit is not None:
+            emit((kind, backend, payload))
+
     timings = []
     for run_index in range(1 + job.repeat):
         if run_index and job.cancelled.is_set():
@@ -144,6 +152,36 @@ async def run_one(
     measured = timings[1:] if len(timings) > 1 else timings
     timing = combine_timing(measured, startup_s)
     return run_result(backend, done, job, report=report, timing=timing), report
+
+
+def _relay(pool: BackendKernels, job: Job, backend: str, content: dict[str, Any]) -> None:
+    """The reference's starting weights, on to every other backend while their cells wait."""
+    if job.parity is None or backend != job.parity.reference:
+        return
+    if content.get("type") == "parity_initial":
+        _share_initial(pool, job, content)
+
+
+def _share_initial(pool: BackendKernels, job: Job, content: dict[str, Any]) -> None:
+    """Keep the starting weights for followers still starting, send them to the ready ones."""
+    assert job.parity is not None
+    job.parity.initial = content
+    job.parity.sent_initial.set()
+    for other in job.backends:
+        if other != job.parity.reference:
+            pool.kernel(other).send_control(content)  # False while it starts: sent then
+
+
+def _reference_done(pool: BackendKernels, job: Job, backend: str) -> None:
+    """The reference finished: if it never sent weights, the waiting backends must not wait on."""
+    assert job.parity is not None
+    if job.parity.sent_initial.is_set():
+        return
+    why = ("the reference backend finished without training, evaluating or predicting with "
+           "a model, so there are no weights to start from")  # fmt: skip
+    _share_initial(
+        pool, job, {"type": "parity_initial", "job": job.parity.job, "weights": None, "why": why}
+    )
 
 
 _TIMED = ("first_epoch_s", "step_s", "samples_per_s", "train_s")

@@ -264,12 +264,12 @@ def render_html(result: CompareResult, chart: bool = True) -> str:
         else None
     )
     alt = "training curves of every backend, overlaid"
-    chart = png.img_tag(curves, alt, "kerasnb-compare-curves") if curves else ""
+    image = png.img_tag(curves, alt, "kerasnb-compare-curves") if curves else ""
     return (
         f'<div class="kerasnb-compare" data-done="{str(result.done).lower()}">{_STYLE}'
         f"<div><b>{esc(headline(result))}</b></div>"
         f'<table class="kerasnb-compare-table"><thead><tr><th></th>{head}</tr></thead>'
-        f"<tbody>{body}</tbody></table>{notes}{chart}</div>"
+        f"<tbody>{body}</tbody></table>{notes}{image}</div>"
     )
 
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kerasnb.pitfalls import remote
+from kerasnb.comparison import npz
 from kerasnb.pitfalls.report import FAIL, PASS, SKIP, WARN, Finding
 from kerasnb.pitfalls.sample import Sample
 
@@ -75,7 +75,7 @@ def parity(model: Any, sample: Sample, backends: tuple[str, ...], tolerance: flo
         if not run.ok or not report:
             found.append(_cannot_run("parity", backend, run))
             continue
-        theirs = [np.asarray(a, "float64") for a in remote.decode_arrays(report["outputs"])]
+        theirs = [np.asarray(a, "float64") for a in npz.loads(report["outputs"])]
         if [a.shape for a in theirs] != [a.shape for a in reference]:
             found.append(Finding("parity", FAIL, f"outputs on {backend} have shapes "
                                  f"{[a.shape for a in theirs]}, on {here} {[a.shape for a in reference]}",

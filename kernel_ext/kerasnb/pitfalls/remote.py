@@ -2,12 +2,11 @@
 
 The notebook sends the model as the bytes of a `.keras` file and the sample
 as arrays (pushed data, never pickles); answers go back as one JSON report,
-arrays in it as base64 `.npz` read with `allow_pickle=False`.
+arrays in it as .npz text (kerasnb.comparison.npz).
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import io
 import re
@@ -16,23 +15,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from kerasnb.comparison import npz
+
 FORMATS = ("keras", "tf_saved_model", "onnx", "litert")
 _INSTALL = re.compile(r"pip install ([\w.\-\[\]]+)")
-
-
-def encode_arrays(arrays: list[Any]) -> str:
-    import numpy as np
-
-    buffer = io.BytesIO()
-    np.savez(buffer, *[np.asarray(a) for a in arrays])
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def decode_arrays(text: str) -> list[Any]:
-    import numpy as np
-
-    with np.load(io.BytesIO(base64.b64decode(text)), allow_pickle=False) as data:
-        return [data[f"arr_{i}"] for i in range(len(data.files))]
 
 
 def _load(model_bytes: Any, folder: Path) -> Any:
@@ -58,7 +44,7 @@ def outputs(model_bytes: Any, x: Any) -> None:
 
     with tempfile.TemporaryDirectory(prefix="kerasnb-doctor-") as folder:
         model = _load(model_bytes, Path(folder))
-        report({"outputs": encode_arrays(_predict(model, x))})
+        report({"outputs": npz.dumps(_predict(model, x))})
 
 
 def exports(model_bytes: Any, x: Any) -> None:
