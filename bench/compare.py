@@ -34,6 +34,7 @@ COLD_TARGET = 0.6  # cold compare at most 0.6x the three sequential runs
 WARM_TARGET_S = 0.25  # warm compare at most 0.25 s beyond the slowest backend
 STREAM_TARGET = 1.03  # steady-state step with streaming at most 1.03x without
 FIRST_POINT_TARGET_S = 0.5  # a backend's first batch to its first point in the notebook
+GATEWAY_TARGET_S = 0.3  # a warm compare through a kernel gateway at most 0.3 s more than local
 
 STREAM_CELL = """
 import numpy as np
@@ -160,12 +161,83 @@ def streaming(rounds: int) -> None:
           f"{'ok' if latency <= FIRST_POINT_TARGET_S else 'MISS'}")  # fmt: skip
 
 
+def gateway_vs_local(rounds: int) -> None:
+    """Warm compares on a real `jupyter kernelgateway` on loopback against local kernels."""
+    import secrets
+    import socket
+    import tempfile
+    import time as clock
+    import urllib.request
+
+    from kerasnb.comparison import gateway as gateways
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    folder = tempfile.mkdtemp()
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}",
+           "JUPYTER_RUNTIME_DIR": folder}  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "kernel_gateway", "--KernelGatewayApp.ip=127.0.0.1",
+         f"--KernelGatewayApp.port={port}", f"--KernelGatewayApp.auth_token={token}"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            urllib.request.urlopen(f"{url}/api", timeout=2).close()
+            break
+        except OSError:
+            clock.sleep(0.1)  # a benchmark's own set-up, not a test
+    os.environ[gateways.ENV_TOKEN] = token
+    local, remote = BackendKernels(), BackendKernels(gateway=gateways.resolve(url))
+    try:
+        for pool in (local, remote):
+            _check(kerasnb.compare(CELL, BACKENDS, kernels=pool))  # warm
+        extra = []
+        for i in range(rounds):
+            times = {}
+            for pool in (local, remote) if i % 2 == 0 else (remote, local):
+                started = clock.perf_counter()
+                _check(kerasnb.compare(CELL, BACKENDS, kernels=pool))
+                times[pool is remote] = clock.perf_counter() - started
+            extra.append(times[True] - times[False])
+            print(f"gateway round {i + 1}: local {times[False]:.3f} s, gateway {times[True]:.3f} s")
+    finally:
+        local.close()
+        remote.close()
+        server.terminate()
+    difference = statistics.median(extra)
+    print(f"BENCH compare_gateway_extra_s {difference:.3f} {GATEWAY_TARGET_S} "
+          f"{'ok' if difference <= GATEWAY_TARGET_S else 'MISS'}")  # fmt: skip
+
+
+def push_sizes() -> None:
+    """How long pushing arrays of growing size takes (a warm local kernel)."""
+    import numpy as np
+
+    pool = BackendKernels()
+    try:
+        kerasnb.compare("1", ("jax",), kernels=pool)
+        for mb in (1, 10, 100):
+            x = np.ones(mb * 2**20 // 4, dtype="float32")
+            started = time.perf_counter()
+            _check(kerasnb.compare("x.nbytes", ("jax",), push={"x": x}, kernels=pool))
+            print(f"push of {mb} MB to one backend: {time.perf_counter() - started:.2f} s")
+    finally:
+        pool.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="cold/sequential pairs (median)")
     parser.add_argument("--warm", type=int, default=5, help="warm compares per round")
     parser.add_argument("--stream-rounds", type=int, default=3, help="streamed/plain pairs")
+    parser.add_argument("--gateway-rounds", type=int, default=5, help="gateway/local pairs")
     args = parser.parse_args()
+    push_sizes()
+    gateway_vs_local(args.gateway_rounds)
     streaming(args.stream_rounds)
 
     colds, sequentials, overheads = [], [], []

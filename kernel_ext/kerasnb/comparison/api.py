@@ -19,14 +19,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kerasnb.backend import names as backend_names
+from kerasnb.comparison import gateway as gateways
 from kerasnb.comparison import (
     parity,
     view,  # noqa: F401 - registers how a CompareResult looks
 )
 from kerasnb.comparison import push as compare_push
 from kerasnb.comparison import run as compare_run
-from kerasnb.comparison.kernels import BackendKernels, default_pool
-from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
+from kerasnb.comparison.kernels import BackendKernels, default_pool, default_pools
+from kerasnb.comparison.results import CompareResult, GatewayInfo, ParityResult, RunResult
 from kerasnb.errors import KerasnbError
 
 DEFAULT_BACKENDS = backend_names.BACKENDS
@@ -47,6 +48,7 @@ def compare(
     kernels: BackendKernels | None = None,
     repeat: int = 0,
     stream: bool = True,
+    gateway: str | None = None,
 ) -> CompareResult:
     """Run `code` on every backend at once, each in its own warm kernel.
 
@@ -71,6 +73,10 @@ def compare(
             first; the timing is then the median of those runs, with its spread.
         stream: send each fit's points while it runs (the arena's curves);
             without it they arrive with the result.
+        gateway: a Jupyter Kernel Gateway's URL to start the backend kernels
+            on; default: the notebook's (`use_gateway`), else the
+            KERASNB_GATEWAY_URL environment variable, else local kernels.
+            Its token comes from KERASNB_GATEWAY_TOKEN.
 
     Returns:
         A `CompareResult`; `result.runs["jax"].ok`, `.value`, `.error`, ...
@@ -83,7 +89,7 @@ def compare(
     limit = _timeout(timeout)
     repeats = _repeat(repeat, parity)
     values = _push_values(push, namespace)
-    pool = kernels or default_pool()
+    pool = kernels or default_pool(gateways.resolve(gateway))
     job = compare_run.Job(
         code=code,
         backends=names,
@@ -103,6 +109,7 @@ def call_backends(
     timeout: float | None = None,
     push: Mapping[str, Any] | None = None,
     kernels: BackendKernels | None = None,
+    gateway: str | None = None,
 ) -> dict[str, tuple[RunResult, dict[str, Any] | None]]:
     """Run `code` in every backend's warm kernel, after its setup cells and pushed data.
 
@@ -116,7 +123,7 @@ def call_backends(
     """
     names = _backend_list(backends)
     values = _push_values(push, None) if push else {}
-    pool = kernels or default_pool()
+    pool = kernels or default_pool(gateways.resolve(gateway))
     job = compare_run.Job(
         code=code, backends=names, timeout=_timeout(timeout),
         push=compare_push.pack(values) if values else None, parity=None, call=code,
@@ -161,9 +168,46 @@ def _cell_id(shell: Any) -> str | None:
         return None
 
 
-def compare_kernels() -> BackendKernels:
+def compare_kernels(gateway: str | None = None) -> BackendKernels:
     """The notebook's warm backend kernels (`.stop()` frees their memory)."""
-    return default_pool()
+    return default_pool(gateways.resolve(gateway))
+
+
+def use_gateway(url: str | None) -> str:
+    """Start every later compare's kernels on the gateway at `url` ("local" or None: here).
+
+    Returns:
+        A line saying where the backend kernels run now (never the token).
+
+    Raises:
+        KerasnbError: `url` is not an http(s) URL.
+    """
+    gateway = gateways.use_gateway(None if url in (None, "", "local") else url)
+    if gateway is None:
+        return "Backend kernels run on this machine."
+    token = "with the token from " + gateways.ENV_TOKEN if gateway.token else "without a token"
+    return f"Backend kernels run on the gateway at {gateway.url} ({token})."
+
+
+def gateway_info(url: str | None = None) -> GatewayInfo | None:
+    """Which kernelspec each backend runs in on the notebook's gateway; None without one."""
+    gateway = gateways.resolve(url)
+    if gateway is None:
+        return None
+    pool = default_pool(gateway)
+    names = backend_names.BACKENDS
+    try:
+        specs, offered = pool.submit(gateways.describe(gateway, names)).result(60)
+    except gateways.FaultError as err:
+        return GatewayInfo(gateway.url, error=str(err))
+    running = {b: v for b, v in pool.versions().items() if v}
+    return GatewayInfo(gateway.url, specs, tuple(offered), running)
+
+
+def stop_kernels() -> None:
+    """Shut down every warm backend kernel of the notebook, local and on gateways."""
+    for pool in default_pools():
+        pool.stop()
 
 
 # -- validation ------------------------------------------------------------------

@@ -8,6 +8,7 @@ or hangs is reported, never waited on forever.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import queue
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kerasnb.comparison.fit_stream import POINTS_MIME
+from kerasnb.comparison.gateway import Gateway
 
 AGENT = "__kerasnb_agent"  # the agent module's name inside every backend kernel
 # Called as a cell runs with ("points", a fit's POINTS_MIME payload), ("stdout", text)
@@ -30,6 +32,7 @@ LiveHandler = Callable[[str, Any], None]
 _POLL_S = 0.2  # how often a silent kernel is checked for death
 _GRACE_S = 5.0  # how long an interrupted kernel may take to stop
 _START_TIMEOUT_S = 120.0
+_GONE_CHECKS = 20  # half-second looks for a gateway kernel that an unasked interrupt announced
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -54,6 +57,7 @@ class Execution:
     error: dict[str, Any] | None = None  # ename, evalue, traceback (plain text)
     exit_code: int | None = None
     log_tail: str = ""  # the kernel's own stderr (e.g. a fatal error) when it died
+    reason: str | None = None  # why a gateway's kernel is gone, when it is
     elapsed_s: float = 0.0
     killed: bool = False  # did not stop when interrupted, so it was killed
 
@@ -160,11 +164,15 @@ def signal_name(exit_code: int | None) -> str | None:
 
 
 class BackendKernel:
-    """One backend's kernel: start, run code, notice death, interrupt, stop."""
+    """One backend's kernel, local or on a gateway: start, run code, notice death, stop."""
 
-    def __init__(self, backend: str, kernel_name: str | None, log_dir: Path) -> None:
+    def __init__(
+        self, backend: str, kernel_name: str | None, log_dir: Path,
+        gateway: Gateway | None = None,
+    ) -> None:  # fmt: skip
         self.backend = backend
         self.kernel_name = kernel_name
+        self.gateway = gateway
         self.log_path = log_dir / f"{backend}.log"
         self.manager: Any = None
         self.client: Any = None
@@ -173,6 +181,10 @@ class BackendKernel:
         self.startup_s: float | None = None  # start and import of the latest (re)start
         self.control_id: str | None = None  # the agent's comm for Stop (see agent.start)
         self._on_live: LiveHandler | None = None
+        self.gone: str | None = None  # why a gateway kernel is no longer there
+        self.version: str | None = None  # the backend package's, once a cell reported it
+        self._we_interrupted = False
+        self._checked_at = 0.0
 
     @property
     def started(self) -> bool:
@@ -187,9 +199,49 @@ class BackendKernel:
         return True
 
     async def _start(self) -> None:
+        began = time.monotonic()
+        self.gone = None
+        if self.gateway is not None:
+            await self._start_on_gateway(self.gateway)
+        else:
+            await self._start_here()
+        try:
+            await self.client.wait_for_ready(timeout=_START_TIMEOUT_S)
+        except RuntimeError as err:
+            await self.stop(now=True)
+            raise KernelStartError(f"the {self.backend} kernel did not start: {err}") from None
+        local = self.gateway is None
+        parent = os.getpid() if local and self.kernel_name is None else 0
+        control = uuid.uuid4().hex
+        log = str(self.log_path) if local else None  # a gateway's kernel cannot write here
+        bootstrap = (
+            f"import kerasnb.comparison.agent as {AGENT}\n"
+            f"{AGENT}.start(parent_pid={parent}, log_path={log!r}, control_id={control!r}, "
+            f"backend={self.backend!r})"
+        )
+        done = await self.execute(bootstrap, time.monotonic() + _START_TIMEOUT_S)
+        if done.status != "ok":
+            await self.stop(now=True)
+            why = (done.error or {}).get("evalue") or done.log_tail or done.status
+            raise KernelStartError(
+                f"the {self.backend} kernel could not load kerasnb and Keras: {why}"
+            )
+        self.control_id = control
+        self.startup_s = time.monotonic() - began
+
+    async def _start_on_gateway(self, gateway: Gateway) -> None:
+        from kerasnb.comparison import gateway as gateways
+
+        try:
+            manager, client = await gateways.start(self.backend, gateway)
+        except gateways.FaultError as err:
+            raise KernelStartError(str(err)) from None
+        self.manager, self.client, self.replayed = manager, client, []
+        self._on_live, self.pid = None, None
+
+    async def _start_here(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
 
-        began = time.monotonic()
         manager = AsyncKernelManager(
             kernel_name=self.kernel_name or "python3",
             kernel_spec_manager=_kernel_spec_manager(self.kernel_name),
@@ -206,33 +258,23 @@ class BackendKernel:
         self.pid = getattr(manager.provisioner, "pid", None)
         self.client = manager.client()
         self.client.start_channels()
-        try:
-            await self.client.wait_for_ready(timeout=_START_TIMEOUT_S)
-        except RuntimeError as err:
-            await self.stop(now=True)
-            raise KernelStartError(f"the {self.backend} kernel did not start: {err}") from None
-        parent = os.getpid() if self.kernel_name is None else 0
-        control = uuid.uuid4().hex
-        bootstrap = (
-            f"import kerasnb.comparison.agent as {AGENT}\n"
-            f"{AGENT}.start(parent_pid={parent}, log_path={str(self.log_path)!r}, "
-            f"control_id={control!r})"
-        )
-        done = await self.execute(bootstrap, time.monotonic() + _START_TIMEOUT_S)
-        if done.status != "ok":
-            await self.stop(now=True)
-            why = (done.error or {}).get("evalue") or done.log_tail or done.status
-            raise KernelStartError(
-                f"the {self.backend} kernel could not load kerasnb and Keras: {why}"
-            )
-        self.control_id = control
-        self.startup_s = time.monotonic() - began
 
     async def exit_code(self) -> int | None:
-        """None while the kernel runs, else its exit status (-N: killed by signal N)."""
+        """None while the kernel runs, else its exit status (-N: killed by signal N).
+
+        A gateway's kernel has no status here: it is asked whether it still
+        exists (at most every few seconds), and `gone` says why not.
+        """
         if not self.started:
             return 0
-        return await self.manager.provisioner.poll() if self.manager.provisioner else 0
+        if self.gateway is None:
+            return await self.manager.provisioner.poll() if self.manager.provisioner else 0
+        from kerasnb.comparison import gateway as gateways
+
+        if self.gone is None and time.monotonic() - self._checked_at >= gateways.LIVENESS_EVERY_S:
+            self._checked_at = time.monotonic()
+            self.gone = await gateways.gone(self.manager, self.client)
+        return None if self.gone is None else 0
 
     async def execute(
         self, code: str, deadline: float | None, on_live: LiveHandler | None = None
@@ -246,7 +288,10 @@ class BackendKernel:
         msg_id = self.client.execute(code, store_history=False, allow_stdin=False)
         collected = _Collected()
         self._on_live = on_live
+        self._we_interrupted = False
         outcome = await self._collect(msg_id, collected, deadline)
+        if outcome == "idle" and await self._shut_down_under_us(collected):
+            return await self._died(collected, started)
         if outcome == "idle":
             return collected.finish("ok", started)
         if outcome == "died":
@@ -269,13 +314,53 @@ class BackendKernel:
             if wait <= 0:
                 return "deadline"
             try:
-                msg = await self.client.get_iopub_msg(timeout=wait)
+                msg = await self._next_iopub(wait)
             except queue.Empty:
                 if await self.exit_code() is not None:
                     return "died"
                 continue
+            except RuntimeError:  # a gateway client's websocket router ended: the link is gone
+                self.gone = self.gone or "lost the websocket to the gateway"
+                return "died"
             if msg["parent_header"].get("msg_id") == msg_id and into.add(msg, self._on_live):
                 return "idle"
+
+    async def _shut_down_under_us(self, collected: _Collected) -> bool:
+        """A gateway shuts a busy kernel down by interrupting it first: a KeyboardInterrupt
+        nobody here asked for, then the kernel is gone. Tell that from a real interrupt."""
+        error = collected.error or {}
+        if (
+            self.gateway is None
+            or self._we_interrupted
+            or error.get("ename") != "KeyboardInterrupt"
+        ):
+            return False
+        for _ in range(_GONE_CHECKS):
+            self._checked_at = 0.0
+            if await self.exit_code() is not None:
+                return True
+            await asyncio.sleep(0.5)
+        return False
+
+    async def _next_iopub(self, wait: float) -> dict[str, Any]:
+        """The next IOPub message, waiting up to `wait` s (raises queue.Empty).
+
+        A gateway client's queue spins the event loop while it waits, so it is
+        polled here with short sleeps instead.
+        """
+        if self.gateway is None:
+            return await self.client.get_iopub_msg(timeout=wait)
+        channel = self.client.iopub_channel
+        until = time.monotonic() + wait
+        while True:
+            try:
+                return channel.get(block=False)
+            except queue.Empty:
+                if channel.response_router_finished:
+                    raise RuntimeError("the gateway's websocket closed") from None
+                if time.monotonic() >= until:
+                    raise
+                await asyncio.sleep(0.005)
 
     async def _drain_shell(self) -> None:
         """Drop old execute replies; results are read from iopub, which has them all."""
@@ -286,11 +371,14 @@ class BackendKernel:
     async def _died(self, collected: _Collected, started: float) -> Execution:
         code = await self.exit_code()
         tail = self.log_tail()
+        reason = self.gone
         await self.stop(now=True)
-        return collected.finish("died", started, exit_code=code, log_tail=tail)
+        return collected.finish("died", started, exit_code=code, log_tail=tail, reason=reason)
 
     def log_tail(self, max_lines: int = 25) -> str:
         """The end of the kernel's own stderr, e.g. Python's fatal-error report."""
+        if self.gateway is not None:
+            return ""  # it is written on the gateway's machine
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:
@@ -309,6 +397,7 @@ class BackendKernel:
         return True
 
     async def interrupt(self) -> None:
+        self._we_interrupted = True
         if self.started and await self.exit_code() is None:
             with contextlib.suppress(Exception):  # it may die while we ask
                 await self.manager.interrupt_kernel()

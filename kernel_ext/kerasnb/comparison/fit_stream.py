@@ -61,7 +61,11 @@ class FitRecord:
                 "fit": self.index,
                 "metric": name,
                 "values": list(self.stream.history.get(name, [])),
-                "batches": {"x": points["x"], "y": points["metrics"].get(name, [])},
+                "batches": (  # validation metrics have none: they come per epoch only
+                    {"x": points["x"], "y": points["metrics"][name]}
+                    if name in points["metrics"]
+                    else {"x": [], "y": []}
+                ),
             }
             for name in names
         ]

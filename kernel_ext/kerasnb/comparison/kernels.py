@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kerasnb.comparison.backend_kernel import AGENT, BackendKernel, Execution, KernelStartError
+from kerasnb.comparison.gateway import Gateway
 
 __all__ = ["AGENT", "BackendKernel", "BackendKernels", "Execution", "KernelStartError"]
 
@@ -69,17 +70,24 @@ class BackendKernels:
     themselves are only touched on the pool's own event loop.
 
     Args:
-        kernel_name: a Jupyter kernel spec to start (e.g. one served by a
-            kernel gateway through its provisioner). None runs this very
+        kernel_name: a local Jupyter kernel spec to start; None runs this very
             Python interpreter.
+        gateway: start the kernels on this Jupyter Kernel Gateway instead
+            (see comparison/gateway.py).
+        setup: the setup cells to replay, shared with other pools (the
+            notebook's local and gateway pools replay the same cells).
     """
 
-    def __init__(self, kernel_name: str | None = None) -> None:
+    def __init__(
+        self, kernel_name: str | None = None, gateway: Gateway | None = None,
+        setup: list[tuple[str, str]] | None = None,
+    ) -> None:  # fmt: skip
         self.kernel_name = kernel_name
+        self.gateway = gateway
         self._dir = Path(tempfile.mkdtemp(prefix="kerasnb-kernels-"))
         self._loop: _LoopThread | None = None
         self._kernels: dict[str, BackendKernel] = {}
-        self._setup: list[tuple[str, str]] = []  # (key, source), in notebook order
+        self._setup = [] if setup is None else setup  # (key, source), in notebook order
         self._lock = threading.Lock()
         self.closed = False
 
@@ -101,6 +109,10 @@ class BackendKernels:
 
     async def _start_all(self, backends: Sequence[str]) -> None:
         await asyncio.gather(*(self.kernel(b).ensure_running() for b in backends))
+
+    def versions(self) -> dict[str, str | None]:
+        """backend -> its package's version, for the kernels that ran a compare here."""
+        return {b: k.version for b, k in self._kernels.items() if k.started}
 
     def pids(self) -> dict[str, int]:
         return {b: k.pid for b, k in self._kernels.items() if k.started and k.pid}
@@ -167,7 +179,9 @@ class BackendKernels:
 
     def kernel(self, backend: str) -> BackendKernel:
         if backend not in self._kernels:
-            self._kernels[backend] = BackendKernel(backend, self.kernel_name, self._dir)
+            self._kernels[backend] = BackendKernel(
+                backend, self.kernel_name, self._dir, self.gateway
+            )
         return self._kernels[backend]
 
     def pending_setup(self, kernel: BackendKernel) -> list[tuple[str, str]]:
@@ -183,21 +197,49 @@ async def _send_control(kernel: BackendKernel, content: dict[str, Any]) -> bool:
     return kernel.send_control(content)
 
 
-_default: BackendKernels | None = None
+_pools: dict[str | None, BackendKernels] = {}  # gateway URL (None: local) -> the notebook's pool
+_setup_cells: list[tuple[str, str]] = []  # %%keras_setup cells, replayed by every pool
 
 
-def default_pool() -> BackendKernels:
-    """The notebook's shared pool, closed at `%unload_ext kerasnb` and at exit."""
-    global _default
-    if _default is None or _default.closed:
-        _default = BackendKernels()
-        atexit.register(_default.close)
-    return _default
+def default_pool(gateway: Gateway | None = None) -> BackendKernels:
+    """The notebook's shared pool (on `gateway`, if given), closed at `%unload_ext` and exit."""
+    key = gateway.url if gateway else None
+    pool = _pools.get(key)
+    if pool is None or pool.closed or (gateway is not None and pool.gateway != gateway):
+        if pool is not None and not pool.closed:
+            pool.close()  # the same URL with another token or kernelspec
+        pool = _pools[key] = BackendKernels(gateway=gateway, setup=_setup_cells)
+        _at_exit(pool.close)
+    return pool
+
+
+def _at_exit(close: Any) -> None:
+    """Close the pool at interpreter exit, quietly.
+
+    A gateway's kernels are shut down through its REST API; at exit Python's
+    thread pools may already refuse the work that needs, and jupyter_server's
+    gateway client would log each refusal. What cannot be shut down then is
+    culled by the gateway's own idle culling.
+    """
+
+    def quietly() -> None:
+        import logging
+
+        logging.disable(logging.CRITICAL)
+        with contextlib.suppress(Exception):  # nothing more to do at exit
+            close()
+
+    atexit.register(quietly)
+
+
+def default_pools() -> list[BackendKernels]:
+    """Every pool the notebook has open (local, and one per gateway)."""
+    return [pool for pool in _pools.values() if not pool.closed]
 
 
 def close_default_pool() -> None:
-    global _default
-    pool, _default = _default, None
-    if pool is not None:
-        atexit.unregister(pool.close)
-        pool.close()
+    """Close every pool of the notebook (`%unload_ext`); setup cells are forgotten too."""
+    for key, pool in list(_pools.items()):
+        _pools.pop(key, None)
+        pool.close()  # closing twice (here, then at exit) is harmless
+    _setup_cells.clear()

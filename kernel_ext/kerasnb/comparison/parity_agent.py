@@ -160,7 +160,9 @@ def outputs(
                 model.set_weights(own)
 
 
-def _predict(model: Any, namespace: dict[str, Any], inputs: str, targets: str | None) -> dict[str, Any]:
+def _predict(
+    model: Any, namespace: dict[str, Any], inputs: str, targets: str | None
+) -> dict[str, Any]:
     import keras
     import numpy as np
 
@@ -170,4 +172,9 @@ def _predict(model: Any, namespace: dict[str, Any], inputs: str, targets: str | 
     if targets is not None and targets in namespace and getattr(model, "compiled", False):
         logs = model.evaluate(x, namespace[targets], verbose=0, return_dict=True)
         loss = float(logs["loss"]) if "loss" in logs else None
-    return {"error": None, "outputs": npz.dumps(predictions), "count": len(predictions), "loss": loss}
+    return {
+        "error": None,
+        "outputs": npz.dumps(predictions),
+        "count": len(predictions),
+        "loss": loss,
+    }

@@ -183,3 +183,17 @@ class CompareResult:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         return rich.bundle(self)
+
+
+@dataclass(frozen=True)
+class GatewayInfo:
+    """What a gateway offers the comparison: which kernelspec each backend runs in."""
+
+    url: str
+    specs: dict[str, str] = field(default_factory=dict)  # backend -> kernelspec it starts
+    offered: tuple[str, ...] = ()  # every kernelspec the gateway has
+    running: dict[str, str] = field(default_factory=dict)  # backend -> version, warm kernels
+    error: str | None = None  # why the gateway could not be asked
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return rich.bundle(self)

@@ -132,6 +132,7 @@ async def run_one(
         "stream": job.stream,
     }
     code = job.call or f"{AGENT}.run({job.code!r}, {json.dumps(options)!r})"
+
     def live(kind: str, payload: Any) -> None:
         if kind == "control":
             _relay(pool, job, backend, payload)
@@ -150,6 +151,7 @@ async def run_one(
             break
         timings.append(report.get("timing"))
     measured = timings[1:] if len(timings) > 1 else timings
+    kernel.version = (report or {}).get("version") or kernel.version
     timing = combine_timing(measured, startup_s)
     return run_result(backend, done, job, report=report, timing=timing), report
 
@@ -255,7 +257,7 @@ def outcome(
 ) -> tuple[str, str | None, str | None]:
     """(status, error text, traceback) of one execution."""
     if done.status == "died":
-        return "crashed", death(done.exit_code), done.log_tail or None
+        return "crashed", done.reason or death(done.exit_code), done.log_tail or None
     if done.status == "timeout":
         what = (
             "killed it (the interrupt did not stop it); a fresh kernel starts at the next compare"

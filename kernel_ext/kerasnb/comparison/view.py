@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kerasnb.comparison.curves import COLORS, render_png
-from kerasnb.comparison.results import CompareResult, ParityResult, RunResult
+from kerasnb.comparison.results import CompareResult, GatewayInfo, ParityResult, RunResult
 from kerasnb.shared import png, rich
 from kerasnb.shared.html import esc, text_table
 
@@ -277,3 +277,25 @@ def render_html(result: CompareResult, chart: bool = True) -> str:
 def render(result: CompareResult) -> dict[str, str]:
     """Mime bundle: HTML (table + embedded PNG of the curves) and plain text."""
     return {"text/plain": render_text(result), "text/html": render_html(result)}
+
+
+@rich.bundle.register
+def render_gateway(info: GatewayInfo) -> dict[str, str]:
+    """Which kernelspec each backend's kernel starts in on the gateway."""
+    if info.error:
+        lines = [f"Gateway {info.url}: {info.error}"]
+        rows: list[tuple[str, str, str]] = []
+    else:
+        lines = [f"Backend kernels run on the gateway at {info.url}"]
+        rows = [(b, spec, info.running.get(b, "not started yet")) for b, spec in info.specs.items()]
+    header = ("backend", "kernelspec", "warm kernel")
+    plain = "\n".join([*lines, "", text_table(header, rows)] if rows else lines)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in rows)
+    table = (
+        f"<table><thead><tr>{''.join(f'<th>{esc(h)}</th>' for h in header)}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+        if rows
+        else ""
+    )
+    html = f'<div class="kerasnb-gateway"><div><b>{esc(lines[0])}</b></div>{table}</div>'
+    return {"text/plain": plain, "text/html": html}

@@ -34,7 +34,7 @@ class BackendMagics(Magics):
     )
     @line_magic
     def keras_backend(self, line: str) -> None:
-        """Show or choose the Keras backend.
+        """Show or choose the Keras backend (and, with a gateway, what its kernels offer).
 
         Examples::
 
@@ -60,9 +60,19 @@ class BackendMagics(Magics):
         quick = backend.backend_info(probe_devices=False)
         if not probe_devices:
             display(quick)
-            return
-        handle = display(render_info(quick, pending=True), raw=True, display_id=True)
-        handle.update(backend.backend_info(probe_devices=True))
+        else:
+            handle = display(render_info(quick, pending=True), raw=True, display_id=True)
+            handle.update(backend.backend_info(probe_devices=True))
+        self._show_gateway()
+
+    def _show_gateway(self) -> None:
+        """With a gateway for the comparison, what its kernels offer each backend."""
+        from kerasnb.comparison import gateway
+
+        if gateway.resolve(None) is not None:
+            from kerasnb.comparison.api import gateway_info
+
+            display(gateway_info())
 
 
 MAGICS = BackendMagics

@@ -59,6 +59,16 @@ class CompareMagics(Magics):
               help="do not stream the fits' points while they run (curves come at the end)")  # fmt: skip
     @argument("-o", "--out", default=None, metavar="NAME",
               help="also store the CompareResult in this variable")  # fmt: skip
+    @argument(
+        "--gateway", default=None, metavar="URL",
+        help="start the backend kernels on this Jupyter Kernel Gateway (its token comes from "
+        "KERASNB_GATEWAY_TOKEN). Default: --use-gateway's, else KERASNB_GATEWAY_URL, else local",
+    )  # fmt: skip
+    @argument(
+        "--use-gateway", default=None, metavar="URL",
+        help="(line form) use this gateway for every later compare of the notebook; 'local' "
+        "goes back to kernels on this machine",
+    )  # fmt: skip
     @argument("--stop", action="store_true",
               help="(line form) shut the backend kernels down to free their memory")  # fmt: skip
     @line_cell_magic
@@ -86,16 +96,21 @@ class CompareMagics(Magics):
             make_model().fit(x, y, epochs=3, verbose=0)
 
             %keras_compare --stop      # free the backend kernels' memory
+            %keras_compare --use-gateway http://gpu-box:8888   # kernels on a gateway
         """
         with usage_errors():
             args = parse_argstring(self.keras_compare, line)
             if cell is None:
+                if args.use_gateway is not None:
+                    print(_comparison().use_gateway(args.use_gateway))
+                    return
                 if not args.stop:
                     raise KerasnbError(
                         "%%keras_compare runs a cell: put it on the first line of a cell "
-                        "(or use `%keras_compare --stop` to stop the backend kernels)"
+                        "(or use `%keras_compare --stop` to stop the backend kernels, "
+                        "`%keras_compare --use-gateway URL` to run them on a gateway)"
                     )
-                _comparison().compare_kernels().stop()
+                _comparison().stop_kernels()
                 return
             result = _comparison().compare(
                 cell,
@@ -109,6 +124,7 @@ class CompareMagics(Magics):
                 show=True,
                 repeat=args.repeat,
                 stream=not args.no_stream,
+                gateway=args.gateway,
             )
             if args.out:
                 self._store(args.out, result)
