@@ -222,6 +222,9 @@ def test_mixed_precision_pitfalls_and_the_float32_fix(kernel: KernelSession) -> 
     )
     half = [f for f in _found(kernel, "half_out", "mixed_precision") if f[1] == "fail"]
     assert half and half[0][2].startswith("the output of 'half_out' is float16: the loss reads")
+    assert half[0][3].startswith(
+        'keras.layers.Dense(..., activation="softmax", dtype="float32", name=\'head\')'
+    )
     assert 'Activation("softmax", dtype="float32")' in half[0][3]
     assert _bad(_found(kernel, "pinned", "mixed_precision")) == []
     variables = _bad(_found(kernel, "half_vars", "mixed_precision"))

@@ -54,10 +54,30 @@ def _outputs(model: Any, sample: Sample) -> list[Finding]:
             NAME, status,
             f"{where} of {model.name!r} is {dtype}: the loss reads half-precision values "
             f"(a {dtype} softmax or sigmoid rounds small probabilities to 0)",
-            'keras.layers.Activation("softmax", dtype="float32")  # as the last layer\n'
-            '# or: keras.layers.Dense(n, activation="softmax", dtype="float32")',
+            _float32_output_fix(_output_layer(model, index)),
         ))  # fmt: skip
     return found
+
+
+def _output_layer(model: Any, index: int) -> Any:
+    """The layer that computes output `index`, or None where Keras does not record it."""
+    try:
+        return model.outputs[index]._keras_history[0]
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _float32_output_fix(layer: Any) -> str:
+    """The fix as code: the output layer itself with dtype="float32", or an Activation after it."""
+    activation = getattr(getattr(layer, "activation", None), "__name__", "softmax")
+    activation = activation if activation in ("softmax", "sigmoid") else "softmax"
+    pinned = f'keras.layers.Activation("{activation}", dtype="float32")  # as the last layer'
+    if layer is None or not hasattr(layer, "activation"):
+        return pinned
+    if type(layer).__name__ == "Activation":
+        return f'keras.layers.Activation("{activation}", dtype="float32", name={layer.name!r})'
+    return (f'keras.layers.{type(layer).__name__}(..., activation="{activation}", '
+            f'dtype="float32", name={layer.name!r})  # the output layer\n# or: {pinned}')  # fmt: skip
 
 
 def _variables(model: Any) -> list[Finding]:
