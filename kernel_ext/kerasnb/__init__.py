@@ -5,7 +5,8 @@ is a thin layer over a public function here, which works without IPython.
 Names are imported on first use so that `import kerasnb` stays cheap.
 
 One hop from here to each feature's package (backend, model_views, live,
-comparison, export), each holding its data, its view and its front-end code;
+comparison, export, pitfalls for the doctor, lab for the JupyterLab
+extension's comm), each holding its data, its view and its front-end code;
 kerasnb.layout holds the rules that tie them together.
 """
 
