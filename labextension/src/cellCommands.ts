@@ -36,6 +36,19 @@ export const EXPORT_CELL = 'kerasnb:export-cell';
 /** Where the last module path of a notebook is kept: metadata.kerasnb.export_path. */
 const METADATA_KEY = 'kerasnb';
 
+// Both cell commands take the same argument: which cell to act on.
+const CELL_ARGS = {
+  args: {
+    type: 'object' as const,
+    properties: {
+      fromContextMenu: {
+        type: 'boolean' as const,
+        description: 'act on the cell the context menu was opened on'
+      }
+    }
+  }
+};
+
 function activeCodeCell(panel: NotebookPanel | null): CodeCell | null {
   const cell = panel?.content.activeCell;
   return cell && cell.model.type === 'code' ? (cell as CodeCell) : null;
@@ -97,17 +110,7 @@ export const cellCommandsPlugin: JupyterFrontEndPlugin<void> = {
       loaded() && activeCodeCell(kernels.currentPanel) !== null;
 
     app.commands.addCommand(COMPARE_CELL, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            fromContextMenu: {
-              type: 'boolean',
-              description: 'act on the cell the context menu was opened on'
-            }
-          }
-        }
-      },
+      describedBy: CELL_ARGS,
       label: 'Compare this cell on all backends',
       caption:
         'Run the cell on JAX, PyTorch and TensorFlow side by side (%%keras_compare)',
@@ -133,17 +136,7 @@ export const cellCommandsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(EXPORT_CELL, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            fromContextMenu: {
-              type: 'boolean',
-              description: 'act on the cell the context menu was opened on'
-            }
-          }
-        }
-      },
+      describedBy: CELL_ARGS,
       label: 'Export cell to module…',
       caption:
         'Run the cell with %%keras_export and write it into a module of your package',

@@ -14,6 +14,17 @@ import { insertAndRun } from './notebookCells';
 import { KerasSidebar, RowAction } from './sidebar';
 import { IKerasnbKernels } from './tokens';
 
+// Both insert commands take the model's variable name.
+const MODEL_ARGS = {
+  args: {
+    type: 'object' as const,
+    properties: {
+      name: { type: 'string' as const, description: 'a Python variable' }
+    },
+    required: ['name']
+  }
+};
+
 export const INSERT_SUMMARY = 'kerasnb:insert-summary';
 export const INSERT_GRAPH = 'kerasnb:insert-graph';
 
@@ -45,30 +56,14 @@ export const sidebarPlugin: JupyterFrontEndPlugin<void> = {
         }
       };
     app.commands.addCommand(INSERT_SUMMARY, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'a Python variable' }
-          },
-          required: ['name']
-        }
-      },
+      describedBy: MODEL_ARGS,
       label: args => `Keras summary of ${String(args.name ?? 'a model')}`,
       caption: 'Insert and run %keras_summary NAME below the active cell',
       isEnabled: connected,
       execute: insert(summaryLine)
     });
     app.commands.addCommand(INSERT_GRAPH, {
-      describedBy: {
-        args: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', description: 'a Python variable' }
-          },
-          required: ['name']
-        }
-      },
+      describedBy: MODEL_ARGS,
       label: args => `Keras graph of ${String(args.name ?? 'a model')}`,
       caption: 'Insert and run %keras_plot NAME below the active cell',
       isEnabled: connected,
