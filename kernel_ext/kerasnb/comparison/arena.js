@@ -120,7 +120,9 @@ function render({ model, el: host }) {
     stopAll.hidden = done || !canStop;
     root.dataset.done = String(done);
     const colors = model.get("colors");
-    const runs = Object.entries(arena.stores).map(([backend, store]) => ({ store, label: backend, color: colors[backend] }));
+    // In the compare's backend order (the columns'), not in the order the first batches arrived.
+    const runs = Object.keys(cols).filter((backend) => arena.stores[backend])
+      .map((backend) => ({ store: arena.stores[backend], label: backend, color: colors[backend] }));
     root.dataset.batchPoints = String(runs.reduce((n, r) => n + r.store.x.length, 0));
     legend.replaceChildren(...runs.map((r) => {
       const item = el("span", "kn-legend-item", r.label);
