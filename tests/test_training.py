@@ -198,6 +198,9 @@ def test_first_ctrl_c_waits_for_a_step_boundary_second_one_does_not() -> None:
 
     woken: list[bool] = []
     before = signal.getsignal(signal.SIGINT)
+    # A kernel's Ctrl-C raises KeyboardInterrupt; a suite started in the background
+    # inherits SIGINT ignored, which the watch rightly leaves ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     watch = InterruptWatch(lambda: woken.append(True))
     watch.start()
     try:
@@ -209,4 +212,25 @@ def test_first_ctrl_c_waits_for_a_step_boundary_second_one_does_not() -> None:
         assert watch.take() is True and watch.take() is False
     finally:
         watch.stop()
-    assert signal.getsignal(signal.SIGINT) is before
+        restored = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, before)
+    assert restored is signal.default_int_handler
+
+
+def test_an_ignored_ctrl_c_stays_ignored_under_the_watch() -> None:
+    import signal
+
+    from kerasnb.live.interrupts import InterruptWatch
+
+    woken: list[bool] = []
+    before = signal.getsignal(signal.SIGINT)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as for a job started in the background
+    watch = InterruptWatch(lambda: woken.append(True))
+    watch.start()
+    try:
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # twice: still nothing raised
+        assert woken == [] and watch.take() is False
+    finally:
+        watch.stop()
+        signal.signal(signal.SIGINT, before)
