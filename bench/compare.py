@@ -107,9 +107,7 @@ def _check(result: kerasnb.CompareResult) -> None:
 
 def streamed_compare(pool: BackendKernels, stream: bool) -> tuple[dict[str, float], list[float]]:
     """One compare of STREAM_CELL: (backend -> median step s, [first-point latencies in s])."""
-    import tempfile
     import time as clock
-    from pathlib import Path
 
     from kerasnb.comparison import run as compare_run
 
@@ -121,8 +119,7 @@ def streamed_compare(pool: BackendKernels, stream: bool) -> tuple[dict[str, floa
             first[backend] = clock.time() - payload["sent_at"]
 
     job = compare_run.Job(
-        code=STREAM_CELL, backends=BACKENDS, timeout=None, directory=Path(tempfile.mkdtemp()),
-        pushed=False, parity=None, stream=stream,
+        code=STREAM_CELL, backends=BACKENDS, timeout=None, push=None, parity=None, stream=stream,
     )  # fmt: skip
     outcome = pool.submit(compare_run.run_all(pool, job, emit)).result()
     steps = {b: r.timing.step_s for b, r in outcome.runs.items()}

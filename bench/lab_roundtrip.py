@@ -116,7 +116,8 @@ def main() -> None:
         assert [row["name"] for row in models] == ["encoder", "head", "classifier"], models
         assert without.value("'kerasnb' in __import__('sys').modules") is False
 
-        ratios, times = [], {"with": [], "without": []}
+        ratios: list[float] = []
+        times: dict[str, list[float]] = {"with": [], "without": []}
         for i in range(WARMUP + args.rounds):
             order = [("with", with_lab), ("without", without)]
             if i % 2:

@@ -35,7 +35,7 @@ _DEATHS = {
 
 @dataclass(frozen=True)
 class Job:
-    """One compare, validated: what runs where, and where files are exchanged.
+    """One compare, validated: what runs where, with which pushed data and parity job.
 
     `code` is the compared cell, run by the agent; a `call` (code that shows
     one agent report, e.g. another feature's function run in every backend
