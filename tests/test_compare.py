@@ -17,12 +17,14 @@ import numpy as np
 import psutil
 import pytest
 
+from kerasnb.comparison import fit_stream
 from kerasnb.comparison import push as compare_push
 from kerasnb.comparison.kernels import BackendKernels
 from kerasnb.comparison.parity import diff
 from kerasnb.comparison.results import CompareResult, Curve, ParityDiff, ParityResult, RunResult
 from kerasnb.comparison.view import render
 from kerasnb.errors import KerasnbError
+from kerasnb.live.metric_stream import MetricStream
 from kernel_session import KernelSession, Reply
 from widget_client import RunningCell, send_custom
 
@@ -76,6 +78,30 @@ def test_parity_diff_measures_and_flags() -> None:
 
 def _result(**runs: RunResult) -> CompareResult:
     return CompareResult(code="x", backends=BACKENDS, runs=dict(runs), wall_s=1.5)
+
+
+def _recorded_fit(sends: list[tuple[float, float]]) -> fit_stream.FitRecord:
+    """Two epochs of four 10 ms steps from clock 0, with these (clock, seconds) sends."""
+    record = fit_stream.FitRecord(0, samples_per_step=8, started=0.0, sends=sends)
+    record.stream = MetricStream("fit", epochs=2, steps=4)
+    for epoch in range(2):
+        for step in range(4):
+            record.batch_ends.append((epoch, (epoch * 4 + step + 1) * 0.01))
+        record.epoch_ends.append((epoch + 1) * 0.04)
+        record.batch_ends.append((epoch + 1, (epoch + 1) * 0.04))
+    return record
+
+
+def test_stream_share_counts_the_sends_inside_the_steady_steps_only() -> None:
+    # Steady steps: from the first epoch's end (clock 0.04) to the last one's (0.08);
+    # the send at the first epoch's end is inside them (the next step waits for it).
+    inside = [(0.04, 0.001), (0.06, 0.002)]
+    outside = [(0.0, 0.5), (0.02, 0.5), (0.08, 0.5)]  # in the first epoch, after the fit
+    timing = _recorded_fit(inside + outside).timing()
+    assert timing is not None
+    assert timing["stream_share"] == pytest.approx(0.003 / 0.04)
+    assert timing["step_s"] == pytest.approx(0.01)
+    assert _recorded_fit([]).timing()["stream_share"] is None  # type: ignore[index]
 
 
 def test_view_shows_backends_side_by_side_with_curves() -> None:
@@ -573,6 +599,7 @@ def test_timing_breakdown_and_per_batch_curves_are_data(notebook: KernelSession)
         # which is inside the cell's.
         assert 0 < timing["first_epoch_s"] < timing["train_s"] <= run["wall_s"]
         assert timing["step_s"] <= timing["train_s"] - timing["first_epoch_s"]
+        assert 0 < timing["stream_share"] < 1  # the sends were timed, and inside the steps
         loss = next(c for c in run["curves"] if c["metric"] == "loss")
         assert len(loss["values"]) == 3 and len(loss["batches"]) == 24
         assert [x for x, _ in loss["batches"]] == list(range(1, 25))
@@ -586,13 +613,16 @@ def test_repeat_reports_the_median_and_its_spread(notebook: KernelSession) -> No
     notebook.ok(MODEL_SETUP)
     reply, result = _compare(
         notebook,
-        "--push x,y --repeat 3",
+        "--push x,y --repeat 3 --no-stream",
         "model = make_model()\nmodel.compile('adam', 'sparse_categorical_crossentropy')\n"
         "h = model.fit(x, y, epochs=2, batch_size=8, verbose=0)",
     )
     for run in result["runs"].values():
         timing = run["timing"]
         assert timing["runs"] == 3
+        assert timing["stream_share"] is None  # nothing was streamed, so nothing was spent
+        loss = next(c for c in run["curves"] if c["metric"] == "loss")
+        assert len(loss["batches"]) == 16  # the curves still come, in the final report
         low, high = timing["spread"]["step_s"]["low"], timing["spread"]["step_s"]["high"]
         assert low <= timing["step_s"] <= high
     text = _final_bundle(reply)["text/plain"]

@@ -168,6 +168,17 @@ def test_every_backend_runs_on_the_gateway_with_setup_push_and_parity(
     assert parity["error"] is None and parity["equalized"] is True
     assert all(not d["flagged"] for d in parity["diffs"].values()), parity["diffs"]
     assert len(gateway.kernels()) == 3 and _local_backend_kernels(notebook) == []
+    # The fits' points come back through the gateway's websocket while they run.
+    notebook.ok(
+        "from kerasnb.comparison import run as compare_run\n"
+        f"_pool = kerasnb.compare_kernels({gateway.url!r})\n"
+        "_seen = []\n"
+        "_job = compare_run.Job(code='h = model.fit(x, y, epochs=3, batch_size=4, verbose=0)',"
+        " backends=('jax',), timeout=120, push=None, parity=None)\n"
+        "_done = _pool.submit(compare_run.run_all(_pool, _job, _seen.append)).result()"
+    )
+    seen = notebook.value("[kind for kind, _, _ in _seen]")
+    assert seen.count("points") >= 4 and seen[-1] == "done", seen  # each epoch's end at least
 
     info = _run(notebook, "%keras_backend --no-devices").outputs[-1]["data"]["text/plain"]
     assert info.startswith(f"Backend kernels run on the gateway at {gateway.url}")

@@ -65,6 +65,21 @@ def test_points_are_handed_out_once_never_resent() -> None:
     assert again is not None and again["reset"] is True and again["batches"]["x"] == [1, 2, 3]
 
 
+def test_points_thinned_per_message_keep_the_newest_and_skip_none_later() -> None:
+    stream = MetricStream("fit", epochs=1, steps=1000, start=0.0)
+    for step in range(1000):
+        stream.add_batch(step, {"loss": 1.0 / (step + 1)})
+    first = stream.take_points(max_points=100)
+    assert first is not None
+    xs = first["batches"]["x"]
+    assert len(xs) <= 101 and xs[0] == 1 and xs[-1] == 1000  # bounded, newest kept
+    assert first["batches"]["metrics"]["loss"][-1] == 1.0 / 1000
+    stream.add_batch(1000, {"loss": 0.0})
+    second = stream.take_points(max_points=100)
+    assert second is not None and second["batches"]["x"] == [1001]  # starts after the last one
+    assert len(stream.snapshot(max_points=5000)["batches"]["x"]) == 1001  # all kept here
+
+
 def test_nan_and_inf_travel_as_json_the_browser_parses() -> None:
     stream = MetricStream("fit", epochs=1, steps=3, start=0.0)
     for step, loss in enumerate([1.0, NAN, INF]):

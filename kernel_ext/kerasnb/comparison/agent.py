@@ -135,7 +135,7 @@ def run(code: str, options: str) -> None:
     )
     if parity is not None:
         parity.begin(shell.user_ns)
-    fits = fit_stream.CellFits(_control.stop, _send_points if opts.get("stream", True) else _drop)
+    fits = fit_stream.CellFits(_control.stop, _send_points if opts.get("stream", True) else None)
     injection = CallbackInjection(keras.Model, _cell_callbacks(fits, parity))
     peak_resets = _reset_peak_memory()
     injection.install()
@@ -172,14 +172,12 @@ def _cell_callbacks(fits: fit_stream.CellFits, parity: parity_agent.ParityHook |
 
 
 def _send_points(payload: dict[str, Any]) -> None:
-    """New points of a running fit, to the notebook: a display message it does not keep."""
-    from IPython.display import display
+    """New points of a running fit, to the notebook: a message of the control comm.
 
-    display({fit_stream.POINTS_MIME: payload}, raw=True)
-
-
-def _drop(payload: dict[str, Any]) -> None:
-    """Streaming is off (--no-stream): points only arrive in the final report."""
+    Not a display: IPython's `display` first flushes stdout and waits for the
+    IOPub thread, which would stall the fit at every send.
+    """
+    _control.send({"type": "points", **payload})
 
 
 def parity_outputs(options: str) -> None:

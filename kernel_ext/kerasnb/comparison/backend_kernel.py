@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kerasnb.comparison.fit_stream import POINTS_MIME
 from kerasnb.comparison.gateway import Gateway
 
 AGENT = "__kerasnb_agent"  # the agent module's name inside every backend kernel
-# Called as a cell runs with ("points", a fit's POINTS_MIME payload), ("stdout", text)
-# or ("control", a message the agent sent on its control comm).
+# Called as a cell runs with ("points", a running fit's new points), ("stdout", text)
+# or ("control", another message the agent sent on its control comm).
 LiveHandler = Callable[[str, Any], None]
 _POLL_S = 0.2  # how often a silent kernel is checked for death
 _GRACE_S = 5.0  # how long an interrupted kernel may take to stop
@@ -75,19 +74,15 @@ class _Collected:
     def add(self, msg: dict[str, Any], on_live: LiveHandler | None = None) -> bool:
         """Record one iopub message; True once the kernel is idle again.
 
-        A running fit's points (POINTS_MIME displays) go to `on_live` as they
-        come and are not kept: they are progress, not outputs; stdout goes to
-        it too, and is kept.
+        The agent's control-comm messages go to `on_live` as they come and are
+        not kept: a running fit's points ("points") are progress, not outputs;
+        the others are "control". Stdout goes to it too, and is kept.
         """
         kind, content = msg["msg_type"], msg["content"]
-        if kind == "display_data" and POINTS_MIME in content["data"]:
-            if on_live is not None:
-                on_live("points", content["data"][POINTS_MIME])
-            return False
         if kind == "comm_msg":  # the agent's control comm (see control.py)
-            data = content.get("data") or {}
-            if on_live is not None and isinstance(data.get("content"), dict):
-                on_live("control", data["content"])
+            data = (content.get("data") or {}).get("content")
+            if on_live is not None and isinstance(data, dict):
+                on_live("points" if data.get("type") == "points" else "control", data)
             return False
         if kind == "stream" and content["name"] == "stdout" and on_live is not None:
             on_live("stdout", content["text"])

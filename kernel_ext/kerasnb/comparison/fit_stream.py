@@ -3,11 +3,11 @@
 The compare agent adds one `FitRecorder` callback to each `fit` of the cell
 (kerasnb.shared.model_calls). It keeps the per-batch and per-epoch metrics in
 a `MetricStream` (the live training view's own data), sends new points to the
-notebook a few times a second as a display message of `POINTS_MIME` on the
-kernel's IOPub (the notebook's compare draws them as they come; they are not
-outputs), times each step, and ends the fit after the current batch when the
-notebook asks (Stop). At the cell's end the agent reports every fit's curves
-and timing as JSON.
+notebook a few times a second (the agent sends them as "points" messages of
+its control comm, so they are not outputs; the notebook's compare draws them
+as they come), times each step and each send, and ends the fit after the
+current batch when the notebook asks (Stop). At the cell's end the agent
+reports every fit's curves and timing as JSON.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from typing import Any
 
 from kerasnb.live.metric_stream import MetricStream
 
-POINTS_MIME = "application/vnd.kerasnb.compare-points+json"
 UPDATE_INTERVAL_S = 0.25
+# Batch points per message at most: a chart's worth; the final report has them all.
+POINTS_PER_MESSAGE = 200
 
 
 @dataclass
@@ -48,6 +49,7 @@ class FitRecord:
     started: float = 0.0
     epoch_ends: list[float] = field(default_factory=list)
     batch_ends: list[tuple[int, float]] = field(default_factory=list)  # (epoch, clock)
+    sends: list[tuple[float, float]] = field(default_factory=list)  # (clock, seconds it took)
     stopped: bool = False
 
     def curves(self) -> list[dict[str, Any]]:
@@ -70,14 +72,30 @@ class FitRecord:
             for name in names
         ]
 
-    def _steady_steps(self) -> list[float]:
-        """Step durations after the first epoch (or, in a one-epoch fit, its second half):
-        tracing and compilation happen in the first steps, so they are left out."""
+    def _steady_ends(self) -> list[float]:
+        """The clock at each step's end after the first epoch (or, in a one-epoch fit,
+        in its second half): tracing and compilation happen in the first steps."""
         later = [t for epoch, t in self.batch_ends if epoch > 0]
         if len(later) < 2:
             first = [t for epoch, t in self.batch_ends if epoch == 0]
             later = first[len(first) // 2 :]
+        return later
+
+    def _steady_steps(self) -> list[float]:
+        later = self._steady_ends()
         return [b - a for a, b in zip(later, later[1:], strict=False)]
+
+    def _stream_share(self) -> float | None:
+        """The part of the steady-state steps' time spent sending points to the notebook.
+
+        A send runs between one step's end and the next one's, so it lies
+        inside the steady steps' time when it starts in their window.
+        """
+        ends = self._steady_ends()
+        if len(ends) < 2 or not self.sends:
+            return None
+        sent = sum(seconds for began, seconds in self.sends if ends[0] <= began < ends[-1])
+        return round(min(1.0, sent / (ends[-1] - ends[0])), 6)
 
     def timing(self) -> dict[str, Any] | None:
         """First epoch (tracing, compilation) and the median step after it."""
@@ -97,6 +115,7 @@ class FitRecord:
             ),
             "total_steps": self.stream.total_steps,
             "train_s": round(self.epoch_ends[-1] - self.started, 6),
+            "stream_share": self._stream_share(),
             "stopped": self.stopped,
         }
 
@@ -104,10 +123,10 @@ class FitRecord:
 class CellFits:
     """Every fit of one compared cell, in call order."""
 
-    def __init__(self, stop: StopFlag, send: Any) -> None:
+    def __init__(self, stop: StopFlag, send: Any | None) -> None:
         self.fits: list[FitRecord] = []
         self.stop = stop
-        self.send = send  # (payload) -> None: shows one POINTS_MIME message
+        self.send = send  # (payload) -> None: one message to the notebook; None: no streaming
 
     def curves(self) -> list[dict[str, Any]]:
         return [
@@ -169,9 +188,10 @@ class CellFits:
             def _send(self, now: float, final: bool = False) -> None:
                 self._next_send = now + UPDATE_INTERVAL_S
                 stream = record.stream
-                if stream is None:
+                if stream is None or cell.send is None:
                     return
-                points = stream.take_points()
+                began = time.perf_counter()
+                points = stream.take_points(max_points=POINTS_PER_MESSAGE)
                 state = "stopped" if record.stopped else "finished" if final else "running"
                 cell.send({
                     "fit": record.index,
@@ -179,6 +199,7 @@ class CellFits:
                     "progress": stream.progress(time.monotonic(), state).to_dict(),
                     "sent_at": time.time(),  # wall clock: bench/compare.py times the trip
                 })  # fmt: skip
+                record.sends.append((began, time.perf_counter() - began))
 
         return FitRecorder()
 

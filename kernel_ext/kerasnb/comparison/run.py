@@ -54,7 +54,7 @@ class Job:
 
 
 # What the runner hears while a job runs, in the order it happens:
-# ("points", backend, one POINTS_MIME payload of a running fit)
+# ("points", backend, a running fit's new points: fit, points, progress, sent_at)
 # ("stdout", backend, text the cell printed)
 # ("done", backend, that backend's RunResult)
 Event = tuple[str, str, Any]
@@ -186,7 +186,7 @@ def _reference_done(pool: BackendKernels, job: Job, backend: str) -> None:
     )
 
 
-_TIMED = ("first_epoch_s", "step_s", "samples_per_s", "train_s")
+_TIMED = ("first_epoch_s", "step_s", "samples_per_s", "train_s", "stream_share")
 
 
 def combine_timing(runs: list[dict[str, Any] | None], startup_s: float | None) -> Timing:

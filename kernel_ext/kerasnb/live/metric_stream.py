@@ -255,17 +255,23 @@ class MetricStream:
         self._sent_batches = 0
         self._sent_epochs = 0
 
-    def take_points(self) -> dict[str, Any] | None:
-        """The points not handed out yet, as a JSON-able message, or None if none."""
+    def take_points(self, max_points: int | None = None) -> dict[str, Any] | None:
+        """The points not handed out yet, as a JSON-able message, or None if none.
+
+        With `max_points`, the new batch points are thinned to about that many
+        (the newest one always kept): what a chart needs, at a bounded cost.
+        """
         first_batch, first_epoch = self._sent_batches, self._sent_epochs
         if first_batch == len(self._batch_x) and first_epoch == len(self._epoch_rows):
             return None
         self._sent_batches, self._sent_epochs = len(self._batch_x), len(self._epoch_rows)
+        new = len(self._batch_x) - first_batch
+        stride = max(1, math.ceil(new / max_points)) if max_points else 1
         return {
             "type": "points",
             "reset": first_batch == 0 and first_epoch == 0,
             "panels": self.panels(),
-            "batches": self._batch_slice(first_batch, len(self._batch_x), 1),
+            "batches": self._batch_slice(first_batch, len(self._batch_x), stride),
             "epochs": [_json_row(row) for row in self._epoch_rows[first_epoch:]],
         }
 
