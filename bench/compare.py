@@ -7,14 +7,10 @@ Warm: the same compare again on the warm kernels, against the slowest
 backend's own time for the cell inside its kernel; the difference is what
 kerasnb adds (messages, setup, report).
 
-Streaming: a compare of the small MLP for 3 epochs of 625 steps, with the
-fits' points streamed live and without, alternating; each backend's median
-steady-state step time with streaming over the same without (target: at
-most 1.03), and how long a backend's first batch takes to reach the notebook
-as points (target: under 0.5 s).
+Streaming's cost is measured by bench/compare_stream.py.
 
 Anchors are measured in the same run, so the ratios hold on any machine.
-Run: .venv/bin/python bench/compare.py [--rounds N] [--stream-rounds N]
+Run: .venv/bin/python bench/compare.py [--rounds N]
 """
 
 from __future__ import annotations
@@ -32,25 +28,7 @@ from kerasnb.comparison.kernels import BackendKernels
 BACKENDS = ("jax", "torch", "tensorflow")
 COLD_TARGET = 0.6  # cold compare at most 0.6x the three sequential runs
 WARM_TARGET_S = 0.25  # warm compare at most 0.25 s beyond the slowest backend
-STREAM_TARGET = 1.03  # steady-state step with streaming at most 1.03x without
-FIRST_POINT_TARGET_S = 0.5  # a backend's first batch to its first point in the notebook
 GATEWAY_TARGET_S = 0.3  # a warm compare through a kernel gateway at most 0.3 s more than local
-
-STREAM_CELL = """
-import numpy as np
-import keras
-
-rng = np.random.default_rng(0)
-x = rng.normal(size=(20000, 32)).astype("float32")
-y = rng.integers(0, 10, size=20000)
-model = keras.Sequential([
-    keras.Input((32,)),
-    keras.layers.Dense(64, activation="relu"),
-    keras.layers.Dense(10, activation="softmax"),
-])
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-model.fit(x, y, epochs=3, batch_size=32, verbose=0)  # 625 steps per epoch
-"""
 
 CELL = """
 import numpy as np
@@ -103,59 +81,6 @@ def _check(result: kerasnb.CompareResult) -> None:
     if not result.ok:
         failed = {b: r.error for b, r in result.runs.items() if not r.ok}
         raise SystemExit(f"the benchmark cell failed: {failed}")
-
-
-def streamed_compare(pool: BackendKernels, stream: bool) -> tuple[dict[str, float], list[float]]:
-    """One compare of STREAM_CELL: (backend -> median step s, [first-point latencies in s])."""
-    import time as clock
-
-    from kerasnb.comparison import run as compare_run
-
-    first: dict[str, float] = {}
-
-    def emit(event: compare_run.Event) -> None:
-        kind, backend, payload = event
-        if kind == "points" and backend not in first and payload.get("sent_at"):
-            first[backend] = clock.time() - payload["sent_at"]
-
-    job = compare_run.Job(
-        code=STREAM_CELL, backends=BACKENDS, timeout=None, push=None, parity=None, stream=stream,
-    )  # fmt: skip
-    outcome = pool.submit(compare_run.run_all(pool, job, emit)).result()
-    steps = {b: r.timing.step_s for b, r in outcome.runs.items()}
-    if not all(r.ok for r in outcome.runs.values()) or None in steps.values():
-        raise SystemExit(f"the streaming cell failed: {outcome.runs}")
-    return {b: float(s) for b, s in steps.items() if s is not None}, list(first.values())
-
-
-def streaming(rounds: int) -> None:
-    pool = BackendKernels()
-    try:
-        streamed_compare(pool, True)  # warm up every kernel
-        ratios: dict[str, list[float]] = {b: [] for b in BACKENDS}
-        latencies: list[float] = []
-        for i in range(rounds):
-            order = (True, False) if i % 2 == 0 else (False, True)
-            steps = {}
-            for stream in order:
-                steps[stream], firsts = streamed_compare(pool, stream)
-                if stream:
-                    latencies += firsts
-            for backend in BACKENDS:
-                ratios[backend].append(steps[True][backend] / steps[False][backend])
-            print(f"stream round {i + 1}: " + ", ".join(
-                f"{b} {steps[True][b] * 1e3:.3f} ms vs {steps[False][b] * 1e3:.3f} ms"
-                for b in BACKENDS
-            ))  # fmt: skip
-    finally:
-        pool.close()
-    for backend in BACKENDS:
-        ratio = statistics.median(ratios[backend])
-        print(f"BENCH compare_stream_step_{backend} {ratio:.3f} {STREAM_TARGET} "
-              f"{'ok' if ratio <= STREAM_TARGET else 'MISS'}")  # fmt: skip
-    latency = max(latencies)
-    print(f"BENCH compare_first_point_s {latency:.3f} {FIRST_POINT_TARGET_S} "
-          f"{'ok' if latency <= FIRST_POINT_TARGET_S else 'MISS'}")  # fmt: skip
 
 
 def gateway_vs_local(rounds: int) -> None:
@@ -230,12 +155,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1, help="cold/sequential pairs (median)")
     parser.add_argument("--warm", type=int, default=5, help="warm compares per round")
-    parser.add_argument("--stream-rounds", type=int, default=3, help="streamed/plain pairs")
     parser.add_argument("--gateway-rounds", type=int, default=5, help="gateway/local pairs")
     args = parser.parse_args()
     push_sizes()
     gateway_vs_local(args.gateway_rounds)
-    streaming(args.stream_rounds)
 
     colds, sequentials, overheads = [], [], []
     for i in range(args.rounds):
