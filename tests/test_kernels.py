@@ -7,14 +7,18 @@ what is tested is the kernels' life, not Keras.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psutil
 import pytest
 
+from kerasnb.comparison.backend_kernel import KernelStartError
 from kerasnb.comparison.kernels import BackendKernels
 from kernel_session import KernelSession
 
@@ -98,6 +102,65 @@ def test_a_deadline_interrupts_and_a_stubborn_kernel_is_killed(pool: BackendKern
     assert killed.status == "timeout" and killed.killed
     assert "tensorflow" not in pool.pids() and _gone([pid]) == []
     pool.start(BACKENDS, timeout=120)
+
+
+def _kernelspec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> str:
+    """A kernelspec whose launch runs `script` (sh; $0 is the connection file)."""
+    folder = tmp_path / "kernels" / "kerasnb-test-start"
+    folder.mkdir(parents=True)
+    argv = ["/bin/sh", "-c", script, "{connection_file}"]
+    spec = {"argv": argv, "display_name": "test", "language": "python"}
+    (folder / "kernel.json").write_text(json.dumps(spec))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    return "kerasnb-test-start"
+
+
+def _sleeping_launches() -> list[int]:
+    children = psutil.Process().children(recursive=True)
+    return _gone([p.pid for p in children if p.name() == "sleep"], within_s=10)
+
+
+def _start(pool: BackendKernels, answer_timeout_s: float) -> bool:
+    kernel = pool.kernel("jax")
+    kernel.answer_timeout_s = answer_timeout_s
+    return pool.submit(kernel.ensure_running()).result(timeout=300)
+
+
+def test_a_start_that_never_answers_is_tried_once_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first launch hangs without answering (what a start that lost a race on a
+    # loaded machine looks like from here); the second is a real kernel.
+    marker = tmp_path / "first-launch"
+    launch = f'exec {sys.executable} -m ipykernel_launcher -f "$0"'
+    name = _kernelspec(
+        tmp_path, monkeypatch, f"mkdir {marker} 2>/dev/null && exec sleep 300\n{launch}"
+    )
+    pool = BackendKernels(kernel_name=name)
+    try:
+        assert _start(pool, answer_timeout_s=3) is True
+        assert marker.is_dir() and _sleeping_launches() == []  # it ran, hung, and was killed
+        assert _run(pool, "jax", "import keras; keras.backend.backend()").result == {
+            "text/plain": "'jax'"
+        }
+    finally:
+        pool.close()
+
+
+def test_a_start_that_never_answers_twice_is_one_line_with_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _kernelspec(tmp_path, monkeypatch, "exec sleep 300")
+    pool = BackendKernels(kernel_name=name)
+    try:
+        with pytest.raises(KernelStartError) as raised:
+            _start(pool, answer_timeout_s=2)
+        message = str(raised.value)
+        assert message.startswith("the jax kernel did not start (2 tries): ")
+        assert "\n" not in message and message.endswith("jax.log")
+        assert _sleeping_launches() == []  # neither launch is left running
+    finally:
+        pool.close()
 
 
 def _notebook_with_backend_kernels() -> tuple[KernelSession, list[int]]:

@@ -169,6 +169,7 @@ class BackendKernel:
         self.kernel_name = kernel_name
         self.gateway = gateway
         self.log_path = log_dir / f"{backend}.log"
+        self.answer_timeout_s = _START_TIMEOUT_S  # for a started kernel's first answer
         self.manager: Any = None
         self.client: Any = None
         self.pid: int | None = None
@@ -194,17 +195,31 @@ class BackendKernel:
         return True
 
     async def _start(self) -> None:
+        """Start the kernel, wait for its first answer, load the agent and Keras.
+
+        A local kernel that dies or does not answer in time is killed and
+        started once more (fresh ports, fresh process): a start can lose a
+        race on a loaded machine without anything being wrong.
+        """
         began = time.monotonic()
         self.gone = None
-        if self.gateway is not None:
-            await self._start_on_gateway(self.gateway)
-        else:
-            await self._start_here()
-        try:
-            await self.client.wait_for_ready(timeout=_START_TIMEOUT_S)
-        except RuntimeError as err:
-            await self.stop(now=True)
-            raise KernelStartError(f"the {self.backend} kernel did not start: {err}") from None
+        attempts = 1 if self.gateway is not None else 2
+        for attempt in range(1, attempts + 1):
+            if self.gateway is not None:
+                await self._start_on_gateway(self.gateway)
+            else:
+                await self._start_here()
+            try:
+                await self.client.wait_for_ready(timeout=self.answer_timeout_s)
+                break
+            except RuntimeError as err:
+                await self.stop(now=True)
+                if attempt == attempts:
+                    where = "" if self.gateway is not None else f"; its log: {self.log_path}"
+                    tries = "" if attempts == 1 else f" ({attempts} tries)"
+                    raise KernelStartError(
+                        f"the {self.backend} kernel did not start{tries}: {err}{where}"
+                    ) from None
         local = self.gateway is None
         parent = os.getpid() if local and self.kernel_name is None else 0
         control = uuid.uuid4().hex
