@@ -197,7 +197,7 @@ class CellFits:
                     "fit": record.index,
                     "points": points,
                     "progress": stream.progress(time.monotonic(), state).to_dict(),
-                    "sent_at": time.time(),  # wall clock: bench/compare.py times the trip
+                    "sent_at": time.time(),  # wall clock: bench/compare_stream.py times the trip
                 })  # fmt: skip
                 record.sends.append((began, time.perf_counter() - began))
 

@@ -34,6 +34,11 @@ RUNNING, FINISHED, STOPPED, INTERRUPTED, FAILED = (
 _RATE_WEIGHT = 0.3
 
 
+def _stride(count: int, max_points: int | None) -> int:
+    """Every how many points to keep so that `count` become at most about `max_points`."""
+    return max(1, math.ceil(count / max_points)) if max_points else 1
+
+
 def json_number(value: Any) -> Any:
     """A log value the browser can parse: NaN and infinities become strings.
 
@@ -265,8 +270,7 @@ class MetricStream:
         if first_batch == len(self._batch_x) and first_epoch == len(self._epoch_rows):
             return None
         self._sent_batches, self._sent_epochs = len(self._batch_x), len(self._epoch_rows)
-        new = len(self._batch_x) - first_batch
-        stride = max(1, math.ceil(new / max_points)) if max_points else 1
+        stride = _stride(len(self._batch_x) - first_batch, max_points)
         return {
             "type": "points",
             "reset": first_batch == 0 and first_epoch == 0,
@@ -284,7 +288,7 @@ class MetricStream:
     def snapshot(self, max_points: int = 1000) -> dict[str, Any]:
         """All points, with batch points thinned to at most `max_points`, for saving."""
         count = len(self._batch_x)
-        stride = max(1, math.ceil(count / max_points))
+        stride = _stride(count, max_points)
         return {
             "type": "points",
             "reset": True,
