@@ -21,7 +21,14 @@ from kerasnb.comparison import fit_stream
 from kerasnb.comparison import push as compare_push
 from kerasnb.comparison.kernels import BackendKernels
 from kerasnb.comparison.parity import diff
-from kerasnb.comparison.results import CompareResult, Curve, ParityDiff, ParityResult, RunResult
+from kerasnb.comparison.results import (
+    CompareResult,
+    Curve,
+    ParityDiff,
+    ParityResult,
+    RunResult,
+    Timing,
+)
 from kerasnb.comparison.view import render
 from kerasnb.errors import KerasnbError
 from kerasnb.live.metric_stream import MetricStream
@@ -119,6 +126,19 @@ def test_view_shows_backends_side_by_side_with_curves() -> None:
     assert html.count('class="kerasnb-compare-backend"') == 3
     assert 'data-backend="tensorflow" data-row="status" data-status="running"' in html
     assert 'class="kerasnb-compare-curves"' in html and "data:image/png;base64," in html
+
+
+def test_the_verdict_says_how_much_slower_in_plain_numbers() -> None:
+    def run(backend: str, step_s: float) -> RunResult:
+        return RunResult(backend, "ok", timing=Timing(step_s=step_s))
+
+    result = _result(
+        jax=run("jax", 0.0004), torch=run("torch", 0.0488), tensorflow=run("tensorflow", 0.00236)
+    )
+    line = render(result)["text/plain"]
+    assert (
+        "Fastest steady-state step: jax (400 µs); torch 122x slower; tensorflow 5.9x slower" in line
+    )
 
 
 def test_view_escapes_everything_user_provided() -> None:

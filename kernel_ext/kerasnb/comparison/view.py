@@ -81,6 +81,11 @@ def step_text(result: CompareResult, backend: str) -> str:
     return text
 
 
+def _times(ratio: float) -> str:
+    """A speed ratio as people write it: 1.3x, 12x, 107x (never 1.1e+02x)."""
+    return f"{ratio:.2g}x" if ratio < 100 else f"{ratio:,.0f}x"
+
+
 def verdict_text(result: CompareResult) -> str:
     """One line: which backend steps fastest, by how much, and whether it is noise."""
     verdict = result.fastest
@@ -94,7 +99,7 @@ def verdict_text(result: CompareResult) -> str:
         if backend in verdict.within_spread:
             parts.append(f"{backend} within the measured spread (no real difference)")
         else:
-            parts.append(f"{backend} {step / verdict.step_s:.2g}x slower")
+            parts.append(f"{backend} {_times(step / verdict.step_s)} slower")
     line = f"Fastest steady-state step: {verdict.backend} ({duration_text(verdict.step_s)}); "
     line += "; ".join(parts)
     if not verdict.repeated:
